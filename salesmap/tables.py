@@ -1,0 +1,84 @@
+"""Terminal tables for a run: headline KPIs, the funnel, people and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["print_summary"]
+
+KPI_LABELS = {
+    "cycle_time_days": ("Cycle time (lead → won)", "days"),
+    "win_rate": ("Win rate", "%"),
+    "won_per_week": ("Won per week", ""),
+    "revenue_per_week": ("Revenue per week", ""),
+    "leads_per_week": ("Leads per week", ""),
+    "time_in_pipeline_days": ("Time in pipeline (won or lost)", "days"),
+    "wip": ("Leads in pipeline (average)", ""),
+}
+
+
+def _num(x: float | None, unit: str = "", digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    if unit == "%":
+        return f"{100 * x:.{digits}f}%"
+    return f"{x:,.{digits}f}"
+
+
+def _ci(s: dict[str, Any], unit: str = "", digits: int = 1) -> str:
+    lo, hi = s["ci95"]
+    if lo is None:
+        return _num(s["mean"], unit, digits)
+    return f"{_num(s['mean'], unit, digits)} [{_num(lo, unit, digits)}, {_num(hi, unit, digits)}]"
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """Render summary.json for a person: what to look at first comes first."""
+    console.print(f"[bold]{Text(summary['scenario'])}[/bold] — {summary['replications']} replications, "
+                  f"seed {summary['seed']}, {summary['horizon_days']:g} days "
+                  f"({summary['warmup_days']:g} warm-up); 95% confidence intervals in brackets")
+    k = Table(title="Headline", title_justify="left")
+    k.add_column("KPI")
+    k.add_column("mean [95% CI]", justify="right")
+    k.add_column("p50 / p90", justify="right")
+    for key, (label, unit) in KPI_LABELS.items():
+        s = summary["kpis"][key]
+        pct = f"{_num(s.get('p50'))} / {_num(s.get('p90'))}" if "p50" in s else ""
+        k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
+    console.print(k)
+
+    f = Table(title=f"Funnel per stage (bottleneck: {summary['bottleneck']})", title_justify="left")
+    for col in ("stage", "entered", "advanced", "lost", "conversion", "wait (h)", "in stage (d)", "stuck",
+                "handoffs"):
+        f.add_column(col, justify="left" if col == "stage" else "right")
+    for sid, m in summary["stages"].items():
+        style = "bold red" if sid == summary["bottleneck"] else None
+        f.add_row(Text(sid), _num(m["entered"]["mean"], digits=0), _num(m["advanced"]["mean"], digits=0),
+                  _num(m["lost"]["mean"], digits=0), _ci(m["conversion_rate"], "%"), _ci(m["wait_hours"]),
+                  _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),
+                  _num(m["handoffs"]["mean"], digits=0), style=style)
+    console.print(f)
+
+    threshold = summary["overload_threshold"]
+    p = Table(title=f"People (overloaded above {100 * threshold:.0f}% busy)", title_justify="left")
+    for col in ("person", "role", "stages", "utilization [95% CI]"):
+        p.add_column(col, justify="right" if col.startswith("util") else "left")
+    for name, d in summary["staff"].items():
+        p.add_row(Text(name), Text(d["role"]), Text(", ".join(d["stages"])), _ci(d["utilization"], "%"),
+                  style="bold red" if d["overloaded"] else None)
+    console.print(p)
+
+    r = Table(title="Roles", title_justify="left")
+    r.add_column("role")
+    r.add_column("headcount", justify="right")
+    r.add_column("utilization [95% CI]", justify="right")
+    for role, d in summary["roles"].items():
+        r.add_row(Text(role), str(d["headcount"]), _ci(d["utilization"], "%"))
+    console.print(r)
+    overloaded = [n for n, d in summary["staff"].items() if d["overloaded"]]
+    if overloaded:
+        console.print(Text(f"Overloaded: {', '.join(overloaded)}", style="bold red"))

@@ -1,0 +1,109 @@
+"""Working time: when staff can work, and how calendar time maps to working hours.
+
+All times are hours since the scenario's start (time 0 = `start_date` at midnight). Staff work only
+while the calendar is open; work still in progress at closing time continues the next working day.
+Customer-side waits and lead arrivals ignore the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Protocol
+
+from sim.schema import Calendar, Scenario
+
+__all__ = ["AlwaysOpen", "OfficeHours", "WorkCalendar", "calendar_for"]
+
+DEFAULT_START = dt.date(2027, 1, 4)
+
+
+class WorkCalendar(Protocol):
+    hours_per_week: float
+    start_date: dt.date
+
+    def next_open(self, t: float) -> float:
+        """The earliest time >= t at which staff are working."""
+        ...
+
+    def advance(self, t: float, work: float) -> float:
+        """When `work` working hours, started (or queued) at t, are done."""
+        ...
+
+    def working_hours(self, a: float, b: float) -> float:
+        """Working hours inside the calendar interval [a, b]."""
+        ...
+
+
+class AlwaysOpen:
+    """24/7: calendar time and working time are the same (pure queueing checks, call centres)."""
+
+    hours_per_week = 168.0
+
+    def __init__(self, start_date: dt.date = DEFAULT_START) -> None:
+        self.start_date = start_date
+
+    def next_open(self, t: float) -> float:
+        return t
+
+    def advance(self, t: float, work: float) -> float:
+        return t + work
+
+    def working_hours(self, a: float, b: float) -> float:
+        return max(0.0, b - a)
+
+
+class OfficeHours:
+    """Open `hours_per_day` from `day_starts` on the first `days_per_week` weekdays, except holidays."""
+
+    def __init__(self, cal: Calendar) -> None:
+        self.start_date = cal.start_date
+        self.opens = cal.day_starts
+        self.length = cal.hours_per_day
+        self.days = cal.days_per_week
+        self.hours_per_week = cal.hours_per_week
+        self._first_weekday = cal.start_date.weekday()
+        self._holidays = frozenset((d - cal.start_date).days for d in cal.holidays)
+
+    def _is_open(self, day: int) -> bool:
+        return (self._first_weekday + day) % 7 < self.days and day not in self._holidays
+
+    def next_open(self, t: float) -> float:
+        day = math.floor(t / 24)
+        while True:
+            if self._is_open(day):
+                start = day * 24 + self.opens
+                if t < start + self.length:
+                    return max(t, start)
+            day += 1
+
+    def advance(self, t: float, work: float) -> float:
+        day = math.floor(t / 24)
+        while True:
+            if self._is_open(day):
+                start = day * 24 + self.opens
+                end = start + self.length
+                if t < end:
+                    begin = max(t, start)
+                    if begin + work <= end:
+                        return begin + work
+                    work -= end - begin
+                    t = end
+            day += 1
+
+    def working_hours(self, a: float, b: float) -> float:
+        if b <= a:
+            return 0.0
+        total = 0.0
+        for day in range(math.floor(a / 24), math.floor(b / 24) + 1):
+            if self._is_open(day):
+                start = day * 24 + self.opens
+                total += max(0.0, min(b, start + self.length) - max(a, start))
+        return total
+
+
+def calendar_for(scenario: Scenario) -> WorkCalendar:
+    """The working calendar a scenario describes."""
+    if scenario.calendar == "always":
+        return AlwaysOpen()
+    return OfficeHours(scenario.calendar)

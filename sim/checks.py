@@ -1,0 +1,196 @@
+"""Whole-file checks of a scenario: references, responsibilities and the shape of the flow.
+
+Every problem found is returned (not just the first), each with the field path it concerns, so the
+user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from sim.errors import Problem
+from sim.schema import TERMINALS, Scenario
+from sim.team import build_team
+
+__all__ = ["check_scenario"]
+
+
+def check_scenario(sc: Scenario) -> list[Problem]:
+    """All problems that the field-by-field schema cannot see; empty when the scenario can run."""
+    problems = _references(sc)
+    if problems:  # the checks below assume references resolve
+        return problems
+    problems += _people(sc)
+    if problems:
+        return problems
+    problems += _responsibility(sc)
+    problems += _flow(sc)
+    return problems
+
+
+def _p(path: tuple[object, ...], message: str, value: object = None, has_value: bool = True) -> Problem:
+    return Problem(path=path, message=message, value=value, has_value=has_value)
+
+
+def _references(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    ids = [s.id for s in sc.stages]
+    known = set(ids)
+    allowed_stages = ", ".join(ids)
+    roles = set(sc.roles)
+    allowed_roles = ", ".join(sc.roles)
+    seen: set[str] = set()
+    for i, s in enumerate(sc.stages):
+        if s.id in TERMINALS:
+            out.append(_p(("stages", i, "id"), "won and lost are outcomes, not stage ids", s.id))
+        if s.id in seen:
+            out.append(_p(("stages", i, "id"), "duplicate stage id", s.id))
+        seen.add(s.id)
+        for r in s.roles:
+            if r not in roles:
+                out.append(_p(("stages", i, "role"), f"unknown role; roles are: {allowed_roles}", r))
+        for j, a in enumerate(s.activities or ()):
+            if a.role is not None and a.role not in roles:
+                out.append(_p(("stages", i, "activities", j, "role"),
+                              f"unknown role; roles are: {allowed_roles}", a.role))
+        for target in s.outcomes:
+            if target not in known and target not in TERMINALS:
+                out.append(_p(("stages", i, "outcomes", target),
+                              f"unknown outcome; allowed: won, lost or a stage id ({allowed_stages})", target))
+        if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in known:
+            out.append(_p(("stages", i, "decay", "cooled"),
+                          f"unknown stage; allowed: lost or a stage id ({allowed_stages})", s.decay.cooled))
+    for i, src in enumerate(sc.sources):
+        if src.enters not in known:
+            out.append(_p(("sources", i, "enters"), f"unknown stage; stages are: {allowed_stages}", src.enters))
+        if src.rate == 0 and not src.batches:
+            out.append(_p(("sources", i), "brings no leads: rate is 0 and there are no batches",
+                          has_value=False))
+        for j, b in enumerate(src.batches):
+            if b.at >= sc.horizon:
+                out.append(_p(("sources", i, "batches", j, "at"),
+                              f"arrives after the horizon ({sc.horizon:g}h)", f"{b.at:g}h"))
+    names = [src.name for src in sc.sources]
+    for i, n in enumerate(names):
+        if names.index(n) != i:
+            out.append(_p(("sources", i, "name"), "duplicate source name", n))
+    for r, role in sc.roles.items():
+        for j, st in enumerate(role.can_do or ()):
+            if st not in known:
+                out.append(_p(("roles", r, "can_do", j), f"unknown stage; stages are: {allowed_stages}", st))
+    cu = sc.customers
+    if cu is not None:
+        refs = [(("customers", "onboarding"), cu.onboarding)]
+        if cu.check_in is not None:
+            refs.append((("customers", "check_in", "stage"), cu.check_in.stage))
+        for path, st in refs:
+            if st is None:
+                continue
+            if st not in known:
+                out.append(_p(path, f"unknown stage; stages are: {allowed_stages}", st))
+                continue
+            i = ids.index(st)
+            for target in sc.stages[i].outcomes:
+                if target not in TERMINALS:
+                    out.append(_p(("stages", i, "outcomes", target),
+                                  "a customer stage ends in won (customer kept) or lost (churned)", target))
+    return out
+
+
+def _people(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    known = {s.id for s in sc.stages}
+    listed: dict[str, int] = {}
+    for i, p in enumerate(sc.people or ()):
+        if p.role not in sc.roles:
+            out.append(_p(("people", i, "role"), f"unknown role; roles are: {', '.join(sc.roles)}", p.role))
+            continue
+        listed[p.role] = listed.get(p.role, 0) + 1
+        can_do = sc.roles[p.role].can_do
+        for j, st in enumerate(p.stages or ()):
+            if st not in known:
+                out.append(_p(("people", i, "stages", j), f"unknown stage; stages are: {', '.join(known)}", st))
+            elif can_do is not None and st not in can_do:
+                out.append(_p(("people", i, "stages", j),
+                              f"role {p.role} may not do this stage; its can_do is: {', '.join(can_do)}", st))
+    for r, role in sc.roles.items():
+        if r in listed and role.headcount is not None and role.headcount != listed[r]:
+            out.append(_p(("roles", r, "headcount"),
+                          f"people lists {listed[r]} {r}(s); headcount must equal that or be left out",
+                          role.headcount))
+        if r not in listed and role.headcount is None:
+            out.append(_p(("roles", r), "give a headcount or list this role's people under people",
+                          has_value=False))
+        if role.hours_per_week is not None and role.hours_per_week > sc.hours_per_week + 1e-9:
+            out.append(_p(("roles", r, "hours_per_week"),
+                          f"must be <= the calendar's {sc.hours_per_week:g} working hours per week",
+                          role.hours_per_week))
+    team = build_team(sc)
+    names = [m.name for m in team.members]
+    for i, p in enumerate(sc.people or ()):
+        if names.count(p.name) > 1:
+            out.append(_p(("people", i, "name"), "two people share this name", p.name))
+    return out
+
+
+def _responsibility(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    team = build_team(sc)
+    for i, s in enumerate(sc.stages):
+        if s.activities is None:
+            if not team.responsible(s):
+                out.append(_p(("stages", i), f"stage {s.id!r}: nobody is responsible for it (no person of "
+                              f"role {', '.join(s.roles)} has it among their stages)", has_value=False))
+            continue
+        for j, a in enumerate(s.activities):
+            if not team.responsible(s, a):
+                who = f"role {a.role}" if a.role else "any role"
+                out.append(_p(("stages", i, "activities", j),
+                              f"activity {a.name!r} of stage {s.id!r}: no person of {who} is responsible "
+                              "for the stage", has_value=False))
+    return out
+
+
+def _successors(sc: Scenario) -> dict[str, set[str]]:
+    succ: dict[str, set[str]] = {}
+    for s in sc.stages:
+        nxt = {t for t, p in s.outcomes.items() if p > 0}
+        if s.decay is not None:
+            nxt.add(s.decay.cooled)
+        if sc.handoff is not None and sc.handoff.loss > 0:
+            nxt.add("lost")
+        succ[s.id] = nxt
+    return succ
+
+
+def _reach(start: set[str], succ: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(start), deque(start)
+    while todo:
+        for n in succ.get(todo.popleft(), ()):
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
+
+
+def _flow(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    succ = _successors(sc)
+    entries = {src.enters for src in sc.sources}
+    if sc.customers is not None:
+        entries |= {x for x in (sc.customers.onboarding,
+                                sc.customers.check_in.stage if sc.customers.check_in else None) if x}
+    reached = _reach(entries, succ)
+    pred: dict[str, set[str]] = {}
+    for a, bs in succ.items():
+        for b in bs:
+            pred.setdefault(b, set()).add(a)
+    can_end = _reach(set(TERMINALS), pred)
+    for i, s in enumerate(sc.stages):
+        if s.id not in reached:
+            out.append(_p(("stages", i, "id"), "no lead can reach this stage: no source enters it and no "
+                          "outcome with probability > 0 leads to it", s.id))
+        elif s.id not in can_end:
+            out.append(_p(("stages", i, "outcomes"), f"leads in stage {s.id!r} loop forever: no path from "
+                          "it reaches won or lost", dict(s.outcomes)))
+    return out

@@ -1,0 +1,117 @@
+"""Life after won: onboarding, recurring check-ins and churn.
+
+Every won lead (and every customer on the books at time 0) becomes a customer. Onboarding and
+check-ins are ordinary stage visits done by whoever is responsible (usually the retention role), so
+the retention team's load grows with the customer base. Churn is a hazard: `per_year` when check-ins
+are on time, multiplied by `late_multiplier` after a check-in that started more than `late_after`
+after it was due, until the next on-time check-in.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.engine import LOST, Lead, Process, StageRun
+from sim.metrics import StageTally
+
+if TYPE_CHECKING:
+    from sim.engine import Replication
+
+__all__ = ["CustomerBase"]
+
+HOURS_PER_YEAR = 365.25 * 24
+
+
+class CustomerBase:
+    """The customers of one replication."""
+
+    def __init__(self, rep: Replication) -> None:
+        self.rep = rep
+        self.spec = rep.scenario.customers
+        self.count = StageTally()
+        """Live customer count and its time integral."""
+        self.new = self.churned = self.checkins = self.late_checkins = 0
+        spec = self.spec
+        self.onboarding: StageRun | None = None
+        self.check_in: StageRun | None = None
+        self.hazard = 0.0
+        self.late_after = math.inf
+        self.late_multiplier = 1.0
+        if spec is None:
+            return
+        if spec.onboarding:
+            self.onboarding = rep.by_id[spec.onboarding]
+        if spec.check_in:
+            self.check_in = rep.by_id[spec.check_in.stage]
+        if spec.churn:
+            self.hazard = -math.log1p(-min(spec.churn.per_year, 1 - 1e-12)) / HOURS_PER_YEAR
+            self.late_after = spec.churn.late_after if spec.churn.late_after is not None else math.inf
+            self.late_multiplier = spec.churn.late_multiplier
+        self.budget = rep.streams.exponential("churn")
+        self.phase = rep.streams.uniform("customers:initial-phase")
+
+    def start(self) -> None:
+        if self.spec is None:
+            return
+        for _ in range(self.spec.initial):
+            lead = Lead(self.rep.new_case("C"), 0.0, 0.0)
+            self.count.move(0.0, 1)
+            self.rep.env.process(self._life(lead, onboard=False, first_due=self.phase()))
+
+    def welcome(self, lead: Lead) -> None:
+        """A lead was won: it becomes a customer."""
+        if self.spec is None:
+            return
+        now = self.rep.env.now
+        if now >= self.rep.warmup:
+            self.new += 1
+        self.count.move(now, 1)
+        self.rep.env.process(self._life(lead, onboard=True, first_due=1.0))
+
+    def close_period(self, now: float, length: float) -> float:
+        """Time-average customers over the period just ended."""
+        self.count.move(now, 0)
+        avg = self.count.area / length
+        self.count.area = 0.0
+        return avg
+
+    def _life(self, lead: Lead, onboard: bool, first_due: float) -> Process:
+        rep, env = self.rep, self.rep.env
+        if onboard and self.onboarding is not None:
+            target, _ = yield from rep.visit(lead, self.onboarding)
+            if target == LOST:
+                return self._churn(lead)
+        budget = self.budget()  # churns when the accumulated hazard reaches this
+        late = False
+        every = self.spec.check_in.every if self.spec and self.spec.check_in else math.inf
+        gap = every * first_due
+        while True:
+            rate = self.hazard * (self.late_multiplier if late else 1.0)
+            if rate > 0 and rate * gap >= budget:
+                yield env.timeout(budget / rate)
+                return self._churn(lead)
+            if self.check_in is None:
+                return None  # no check-ins and no churn: a customer for good
+            budget -= rate * gap
+            yield env.timeout(gap)
+            gap = every
+            due = env.now
+            target, first_touch = yield from rep.visit(lead, self.check_in)
+            if target == LOST:
+                return self._churn(lead)
+            budget -= rate * (env.now - due)
+            if budget <= 0:
+                return self._churn(lead)
+            late = first_touch - due > self.late_after
+            if env.now >= rep.warmup:
+                self.checkins += 1
+                self.late_checkins += late
+
+    def _churn(self, lead: Lead) -> None:
+        now = self.rep.env.now
+        self.count.move(now, -1)
+        if now >= self.rep.warmup:
+            self.churned += 1
+        if self.rep.log is not None:
+            self.rep.log((self.rep.replication, lead.case, "churned", "", "complete", now, "", ""))

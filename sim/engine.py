@@ -1,0 +1,387 @@
+"""The SimPy model of one replication: leads flowing through the map, people doing the work.
+
+A lead is a SimPy process that visits stages. In each stage it queues for every activity's pool,
+is worked on (in working time, stretched by the person's capacity and focus penalty), waits for the
+customer if the stage says so, and then moves to the outcome drawn for the stage: the next stage,
+won or lost. Won leads become customers with onboarding, check-ins and churn (`sim.customers`).
+Everything measured goes into constant-size tallies; the event log, when asked for, is streamed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from sim.calendar import calendar_for
+from sim.dispatch import Dispatcher, Pool, Worker
+from sim.metrics import Histogram, StageTally, Timeline
+from sim.schema import Scenario, Stage
+from sim.streams import Sampler, Streams
+from sim.team import build_team
+
+__all__ = ["LOST", "WON", "EventRow", "Lead", "Replication", "StageRun"]
+
+WON = "won"
+LOST = "lost"
+
+EventRow = tuple[int, str, str, str, str, float, str, str]
+"""(replication, case_id, activity, stage, lifecycle, time in hours, resource, role)."""
+
+Process = Generator[simpy.Event, Any, Any]
+
+
+class Lead:
+    """A prospect moving through the map (and, once won, a customer)."""
+
+    __slots__ = ("arrival", "case", "value", "workers")
+
+    def __init__(self, case: str, arrival: float, value: float) -> None:
+        self.case = case
+        self.arrival = arrival
+        self.value = value
+        self.workers: list[Worker] = []
+        """Everyone who has worked on this lead, oldest first."""
+
+
+class ActivityRun:
+    __slots__ = ("name", "pool", "role", "work")
+
+    def __init__(self, name: str, pool: Pool, work: Sampler, role: str) -> None:
+        self.name = name
+        self.pool = pool
+        self.work = work
+        self.role = role
+
+
+class StageRun:
+    """A stage compiled for the engine: pools, samplers, outcome table and tallies."""
+
+    def __init__(self, spec: Stage, streams: Streams, pools: list[Pool], samplers: list[Sampler]) -> None:
+        self.spec = spec
+        self.id = spec.id
+        self.tally = StageTally()
+        self.acts = [ActivityRun(a.name, p, s, a.role or "/".join(spec.roles))
+                     for a, p, s in zip(spec.work_items, pools, samplers, strict=True)]
+        self.wait: Sampler | None = streams.sampler(spec.wait, f"wait:{spec.id}") if spec.wait else None
+        self.targets: list[Any] = list(spec.outcomes)  # ids for now; resolved to StageRun in link()
+        probs = list(spec.outcomes.values())
+        self.cum = [sum(probs[: i + 1]) for i in range(len(probs))]
+        self.pick = streams.uniform(f"outcome:{spec.id}")
+        self.decay = spec.decay
+        self.decay_u = streams.uniform(f"decay:{spec.id}") if spec.decay else None
+        self.cooled: Any = spec.decay.cooled if spec.decay else None
+        self.stuck_after = spec.stuck_after
+        self.active: dict[Lead, float] | None = {} if spec.stuck_after else None
+        self.stuck_at_end = 0
+
+    def link(self, by_id: dict[str, StageRun]) -> None:
+        self.targets = [by_id.get(t, t) for t in self.targets]
+        if self.cooled is not None:
+            self.cooled = by_id.get(self.cooled, self.cooled)
+
+    def choose(self, waited: float) -> tuple[Any, bool]:
+        """The outcome of a visit whose first touch came `waited` hours after arrival; (target, cooled)."""
+        if self.decay_u is not None and self.decay_u() > self.decay.multiplier(waited):  # type: ignore[union-attr]
+            return self.cooled, True
+        if len(self.targets) == 1:
+            return self.targets[0], False
+        return self.targets[bisect.bisect_right(self.cum, self.pick() * self.cum[-1])], False
+
+
+class Replication:
+    """One independent run of the horizon with its own random streams."""
+
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None,
+                 log: Callable[[EventRow], None] | None = None) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.streams = Streams(scenario.seed if seed is None else seed, replication)
+        self.env = simpy.Environment()
+        self.calendar = calendar_for(scenario)
+        self.warmup = scenario.warmup
+        self.horizon = scenario.horizon
+        self.log = log
+        self._build_team()
+        self._build_stages()
+        self.handoff = scenario.handoff
+        self.handoff_u = self.streams.uniform("handoff:loss")
+        self.handoff_delay = (self.streams.sampler(scenario.handoff.delay, "handoff:delay")
+                              if scenario.handoff and scenario.handoff.delay else None)
+        # pipeline tallies (measured period only, except the live counters)
+        self.arrived = self.won = self.lost = self.handoff_count = 0
+        self.revenue = self.cycle_sum = self.pipeline_time_sum = 0.0
+        self.cycle = Histogram()
+        self.in_pipeline = StageTally()
+        self.timeline = Timeline()
+        self._period_start = 0.0
+        self._next_case = 0
+        from sim.customers import CustomerBase  # the customer model builds on this one
+
+        self.customers = CustomerBase(self)
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _build_team(self) -> None:
+        sc = self.scenario
+        self.team = build_team(sc)
+        fp = sc.focus_penalty
+        self.workers = [
+            Worker(i, m.name, m.role, m.capacity,
+                   1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0))
+            for i, m in enumerate(self.team.members)
+        ]
+        self.dispatch = Dispatcher(self.workers, self.calendar)
+
+    def _build_stages(self) -> None:
+        by_name = {w.name: w for w in self.workers}
+        self.stages: list[StageRun] = []
+        for spec in self.scenario.stages:
+            pools, samplers = [], []
+            for a in spec.work_items:
+                members = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)]
+                pool = Pool(f"{spec.id}:{a.name}", spec.priority, members)
+                for w in members:
+                    w.pools.append(pool)
+                pools.append(pool)
+                samplers.append(self.streams.sampler(a.work, f"work:{spec.id}:{a.name}"))
+            self.stages.append(StageRun(spec, self.streams, pools, samplers))
+        self.by_id = {s.id: s for s in self.stages}
+        for s in self.stages:
+            s.link(self.by_id)
+        for w in self.workers:
+            w.pools.sort(key=lambda p: -p.priority)
+
+    def new_case(self, prefix: str = "L") -> str:
+        self._next_case += 1
+        return f"{prefix}{self._next_case}"
+
+    # -- the flow -------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Simulate to the horizon; results are read with `sim.results.collect`."""
+        env = self.env
+        for src in self.scenario.sources:
+            env.process(self._arrivals(src))
+            for b in src.batches:
+                env.process(self._batch(src, b.at, b.count))
+        self.customers.start()
+        env.process(self._ticker())
+        env.run(until=self.horizon)
+        self._close_period(self.horizon)
+        self._sweep_stuck()
+
+    def _arrivals(self, src: Any) -> Process:
+        env = self.env
+        gap = self.streams.exponential(f"arrivals:{src.name}")
+        value = self.streams.sampler(src.value, f"value:{src.name}") if src.value else None
+        entry = self.by_id[src.enters]
+        rate = src.rate
+        if rate <= 0:
+            return
+        weekly = self._weekly_weights(src.weekly) if src.weekly else None
+        thin = self.streams.uniform(f"arrivals-thin:{src.name}") if weekly else None
+        top = max(weekly) if weekly else 1.0
+        while True:
+            yield env.timeout(gap() / (rate * top))
+            if weekly is not None and thin is not None:
+                day = int(env.now // 24) % 7
+                if thin() * top > weekly[(self.calendar.start_date.weekday() + day) % 7]:
+                    continue
+            self._new_lead(entry, value() if value else 0.0)
+
+    @staticmethod
+    def _weekly_weights(w: dict[str, float]) -> list[float]:
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        raw = [w.get(d, 0.0) for d in days]
+        mean = sum(raw) / 7
+        return [x / mean for x in raw]
+
+    def _batch(self, src: Any, at: float, count: int) -> Process:
+        yield self.env.timeout(at)
+        value = self.streams.sampler(src.value, f"value:{src.name}:batch@{at:g}") if src.value else None
+        entry = self.by_id[src.enters]
+        for _ in range(count):
+            self._new_lead(entry, value() if value else 0.0)
+
+    def _new_lead(self, entry: StageRun, value: float) -> None:
+        now = self.env.now
+        lead = Lead(self.new_case(), now, value)
+        if now >= self.warmup:
+            self.arrived += 1
+        self.in_pipeline.move(now, 1)
+        if self.log is not None:
+            self.log((self.replication, lead.case, "lead arrived", entry.id, "complete", now, "", ""))
+        self.env.process(self._pipeline(lead, entry))
+
+    def _pipeline(self, lead: Lead, stage: StageRun) -> Process:
+        target: Any = stage
+        while isinstance(target, StageRun):
+            target, _ = yield from self.visit(lead, target)
+        now = self.env.now
+        self.in_pipeline.move(now, -1)
+        measured = now >= self.warmup
+        if measured:
+            self.pipeline_time_sum += now - lead.arrival
+        if target == WON:
+            if measured:
+                self.won += 1
+                self.revenue += lead.value
+                days = (now - lead.arrival) / 24
+                self.cycle_sum += days
+                self.cycle.add(days)
+            self.customers.welcome(lead)
+        elif measured:
+            self.lost += 1
+        if self.log is not None:
+            self.log((self.replication, lead.case, str(target), "", "complete", now, "", ""))
+
+    def visit(self, lead: Lead, st: StageRun) -> Generator[simpy.Event, Any, Any]:
+        """One stay of a lead in a stage.
+
+        Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1).
+        """
+        env, cal, dispatch, log = self.env, self.calendar, self.dispatch, self.log
+        entered = env.now
+        tally = st.tally
+        measured_entry = entered >= self.warmup
+        tally.move(entered, 1)
+        if measured_entry:
+            tally.entered += 1
+        if st.active is not None:
+            st.active[lead] = entered
+        worker: Worker | None = None
+        first = -1.0
+        effort_total = 0.0
+        dropped = False
+        for act in st.acts:
+            if worker is None or worker not in act.pool.member_set:
+                if worker is not None:
+                    dispatch.release(worker, env.now)
+                worker = yield from self._acquire(lead, act.pool, st)
+                if worker is None:
+                    dropped = True
+                    break
+            now = env.now
+            start = cal.next_open(now)
+            if first < 0:
+                first = start
+                if start >= self.warmup:
+                    tally.wait_sum += start - entered
+                    tally.wait_n += 1
+            effort = act.work() * worker.focus
+            effort_total += effort
+            end = cal.advance(now, effort / worker.capacity)
+            if log is not None:
+                log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
+            yield env.timeout(end - now)
+            if log is not None:
+                log((self.replication, lead.case, act.name, st.id, "complete", end, worker.name, worker.role))
+            if worker not in lead.workers:
+                lead.workers.append(worker)
+        if worker is not None:
+            dispatch.release(worker, env.now)
+        cooled = False
+        if dropped:
+            target: Any = LOST
+        else:
+            if st.wait is not None:
+                yield env.timeout(st.wait())
+            target, cooled = st.choose(first - entered)
+        self._leave(lead, st, entered, effort_total, target, cooled, dropped)
+        return target, first
+
+    def _leave(self, lead: Lead, st: StageRun, entered: float, effort: float, target: Any,
+               cooled: bool, dropped: bool) -> None:
+        now = self.env.now
+        tally = st.tally
+        tally.move(now, -1)
+        if st.active is not None:
+            del st.active[lead]
+            if now - entered > st.stuck_after and entered + st.stuck_after >= self.warmup:  # type: ignore[operator]
+                tally.stuck += 1
+        if now < self.warmup:
+            return
+        tally.time_sum += now - entered
+        tally.time_n += 1
+        tally.work_sum += effort
+        if target == LOST:
+            tally.lost += 1
+            tally.lost_cooled += cooled
+            tally.lost_handoff += dropped
+        else:
+            tally.advanced += 1
+
+    def _acquire(self, lead: Lead, pool: Pool, st: StageRun) -> Generator[simpy.Event, Any, Worker | None]:
+        """Wait for a person of `pool`; None if the lead was dropped in a handoff."""
+        env, dispatch = self.env, self.dispatch
+        since = env.now
+        w = dispatch.pick_free(pool, lead.workers, since)
+        if w is None:
+            ev = env.event()
+            dispatch.enqueue(pool, since, ev, lead)
+            w = yield ev
+        if not lead.workers or w in lead.workers:
+            return w
+        # a handoff: work passes to someone who has not worked on this lead before
+        if env.now >= self.warmup:
+            st.tally.handoffs += 1
+        ho = self.handoff
+        if ho is None:
+            return w
+        if ho.loss > 0 and self.handoff_u() < ho.loss:
+            dispatch.release(w, env.now)
+            return None
+        if self.handoff_delay is None:
+            return w
+        dispatch.release(w, env.now)
+        yield env.timeout(self.handoff_delay())
+        w2 = dispatch.pick_free(pool, lead.workers, env.now)
+        if w2 is None:
+            ev = env.event()
+            dispatch.enqueue(pool, since, ev, lead)  # keeps its place in the queue
+            w2 = yield ev
+        return w2
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+    def _ticker(self) -> Process:
+        marks = sorted({t for t in (self.warmup, *(168.0 * k for k in range(1, math.ceil(self.horizon / 168))))
+                        if 0 < t < self.horizon})
+        for t in marks:
+            yield self.env.timeout(t - self.env.now)
+            self._close_period(t)
+
+    def _close_period(self, now: float) -> None:
+        start = self._period_start
+        if now <= start:
+            return
+        length = now - start
+        tl = self.timeline
+        tl.starts.append(start)
+        tl.ends.append(now)
+        wip = []
+        for s in self.stages:
+            s.tally.move(now, 0)
+            wip.append(s.tally.area / length)
+            s.tally.area = 0.0
+        tl.wip.append(wip)
+        self.in_pipeline.move(now, 0)
+        tl.pipeline.append(self.in_pipeline.area / length)
+        self.in_pipeline.area = 0.0
+        tl.customers.append(self.customers.close_period(now, length))
+        tl.busy.append(self.dispatch.tally(now))
+        tl.available.append(self.calendar.working_hours(start, now))
+        self._period_start = now
+
+    def _sweep_stuck(self) -> None:
+        """Count visits still in progress at the horizon that had become stuck."""
+        for st in self.stages:
+            if st.active is None:
+                continue
+            limit = st.stuck_after
+            for entered in st.active.values():
+                if self.horizon - entered > limit:  # type: ignore[operator]
+                    st.stuck_at_end += 1
+                    if entered + limit >= self.warmup:  # type: ignore[operator]
+                        st.tally.stuck += 1

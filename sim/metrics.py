@@ -1,0 +1,99 @@
+"""What one replication measures, in constant memory.
+
+Counts and sums only cover the measured period (after warm-up). Percentiles come from a
+log-binned histogram (1% relative resolution), so memory does not grow with the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = ["Histogram", "ReplicationResult", "StageTally", "Timeline"]
+
+
+class Histogram:
+    """Counts of positive values in geometric bins 1% wide, from 1e-4 up."""
+
+    LOW = 1e-4
+    STEP = math.log(1.01)
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.n = 0
+
+    def add(self, x: float) -> None:
+        i = int(math.log(x / self.LOW) / self.STEP) if x > self.LOW else 0
+        self.counts[i] = self.counts.get(i, 0) + 1
+        self.n += 1
+
+    def quantile(self, q: float) -> float | None:
+        """The q-quantile, to within 1%; None when empty."""
+        if self.n == 0:
+            return None
+        target = q * self.n
+        seen = 0
+        for i in sorted(self.counts):
+            seen += self.counts[i]
+            if seen >= target:
+                return self.LOW * math.exp((i + 0.5) * self.STEP)
+        return None  # pragma: no cover - unreachable: seen ends at n
+
+    def bins(self) -> list[tuple[float, float, int]]:
+        """(low, high, count) for every non-empty bin, in order."""
+        return [(self.LOW * math.exp(i * self.STEP), self.LOW * math.exp((i + 1) * self.STEP), c)
+                for i, c in sorted(self.counts.items())]
+
+
+class StageTally:
+    """One stage's counts in one replication (measured period only), plus its live WIP."""
+
+    __slots__ = ("advanced", "area", "count", "entered", "handoffs", "last", "lost", "lost_cooled",
+                 "lost_handoff", "stuck", "time_n", "time_sum", "wait_n", "wait_sum", "work_sum")
+
+    def __init__(self) -> None:
+        self.entered = self.advanced = self.lost = self.stuck = self.handoffs = 0
+        self.lost_cooled = self.lost_handoff = 0
+        self.wait_sum = self.work_sum = self.time_sum = 0.0
+        self.wait_n = self.time_n = 0
+        self.count = 0
+        """Leads in the stage right now."""
+        self.area = 0.0
+        """Integral of `count` over time since `last` was reset."""
+        self.last = 0.0
+
+    def move(self, now: float, delta: int) -> None:
+        self.area += self.count * (now - self.last)
+        self.last = now
+        self.count += delta
+
+
+@dataclass
+class Timeline:
+    """Per-period series (a period is a calendar week, split at the end of warm-up)."""
+
+    starts: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
+    wip: list[list[float]] = field(default_factory=list)
+    """Time-average leads in each stage, per period."""
+    busy: list[list[float]] = field(default_factory=list)
+    """Busy working hours of each person, per period."""
+    available: list[float] = field(default_factory=list)
+    """Working hours open in each period."""
+    customers: list[float] = field(default_factory=list)
+    pipeline: list[float] = field(default_factory=list)
+    """Time-average leads in the pipeline, per period."""
+
+
+@dataclass
+class ReplicationResult:
+    """Everything one replication measured, as plain numbers (None: nothing to measure)."""
+
+    replication: int
+    kpis: dict[str, float | None]
+    stages: dict[str, dict[str, float | None]]
+    staff: dict[str, float]
+    roles: dict[str, float]
+    customers: dict[str, float | None]
+    cycle_time: Histogram
+    timeline: Timeline

@@ -1,0 +1,127 @@
+"""Read a finished replication into plain numbers, and many replications into the summary.
+
+The summary's shape is the output contract (README, "summary.json"): other tools and later
+features read it, so keys only get added, never renamed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sim.engine import Replication
+from sim.metrics import ReplicationResult
+from sim.schema import Scenario
+from sim.stats import stat
+from sim.team import build_team
+
+__all__ = ["KPIS", "STAGE_MEASURES", "collect", "summarize"]
+
+KPIS = ("cycle_time_days", "win_rate", "won_per_week", "revenue_per_week", "leads_per_week",
+        "time_in_pipeline_days", "wip")
+STAGE_MEASURES = ("entered", "advanced", "lost", "conversion_rate", "wait_hours", "work_hours",
+                  "time_in_stage_days", "stuck", "waiting", "wip", "handoffs", "lost_cooled",
+                  "lost_handoff", "stuck_at_end")
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def collect(rep: Replication) -> ReplicationResult:
+    """The measured-period numbers of a replication that has run to its horizon."""
+    tl = rep.timeline
+    w = rep.warmup
+    measured = [i for i, s in enumerate(tl.starts) if s >= w]
+    hours = sum(tl.ends[i] - tl.starts[i] for i in measured)
+    weeks = hours / 168
+
+    def avg(series: Sequence[float]) -> float:
+        return sum(series[i] * (tl.ends[i] - tl.starts[i]) for i in measured) / hours
+
+    ended = rep.won + rep.lost
+    kpis: dict[str, float | None] = {
+        "cycle_time_days": _ratio(rep.cycle_sum, rep.won),
+        "cycle_time_p50": rep.cycle.quantile(0.5),
+        "cycle_time_p90": rep.cycle.quantile(0.9),
+        "win_rate": _ratio(rep.won, ended),
+        "won_per_week": rep.won / weeks,
+        "revenue_per_week": rep.revenue / weeks,
+        "leads_per_week": rep.arrived / weeks,
+        "time_in_pipeline_days": _ratio(rep.pipeline_time_sum / 24, ended),
+        "wip": avg(tl.pipeline),
+    }
+    stages: dict[str, dict[str, float | None]] = {}
+    for k, st in enumerate(rep.stages):
+        t = st.tally
+        stages[st.id] = {
+            "entered": float(t.entered), "advanced": float(t.advanced), "lost": float(t.lost),
+            "conversion_rate": _ratio(t.advanced, t.advanced + t.lost),
+            "wait_hours": _ratio(t.wait_sum, t.wait_n),
+            "work_hours": _ratio(t.work_sum, t.time_n),
+            "time_in_stage_days": _ratio(t.time_sum / 24, t.time_n),
+            "stuck": float(t.stuck),
+            "waiting": t.wait_sum / hours,
+            "wip": avg([row[k] for row in tl.wip]),
+            "handoffs": float(t.handoffs), "lost_cooled": float(t.lost_cooled),
+            "lost_handoff": float(t.lost_handoff), "stuck_at_end": float(st.stuck_at_end),
+        }
+    available = sum(tl.available[i] for i in measured)
+    busy = [sum(tl.busy[i][j] for i in measured) for j in range(len(rep.workers))]
+    staff = {wk.name: (busy[j] / available if available else 0.0) for j, wk in enumerate(rep.workers)}
+    roles: dict[str, float] = {}
+    for role in rep.scenario.roles:
+        idx = [j for j, wk in enumerate(rep.workers) if wk.role == role]
+        roles[role] = sum(busy[j] for j in idx) / (available * len(idx)) if idx and available else 0.0
+    cb = rep.customers
+    customers: dict[str, float | None] = {
+        "new": float(cb.new), "churned": float(cb.churned),
+        "active": avg(tl.customers), "active_at_end": float(cb.count.count),
+        "late_checkin_share": _ratio(cb.late_checkins, cb.checkins),
+    }
+    return ReplicationResult(rep.replication, kpis, stages, staff, roles, customers, rep.cycle, tl)
+
+
+def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> dict[str, Any]:
+    """summary.json: every measure as {"mean", "ci95"} over the replications."""
+    def over(get: Any) -> list[float | None]:
+        return [get(r) for r in results]
+
+    kpis = {k: stat(over(lambda r, k=k: r.kpis[k])) for k in KPIS}
+    for q in ("p50", "p90"):
+        kpis["cycle_time_days"][q] = stat(over(lambda r, q=q: r.kpis[f"cycle_time_{q}"]))["mean"]
+    stages = {s.id: {m: stat(over(lambda r, s=s, m=m: r.stages[s.id][m])) for m in STAGE_MEASURES}
+              for s in scenario.stages}
+    team = build_team(scenario)
+    threshold = scenario.overload_threshold
+    staff = {}
+    for m in team.members:
+        u = stat(over(lambda r, m=m: r.staff[m.name]))
+        staff[m.name] = {"role": m.role, "stages": list(m.stages), "capacity": m.capacity,
+                         "utilization": u, "overloaded": bool(u["mean"] is not None and u["mean"] > threshold)}
+    roles = {r: {"headcount": len(team.of_role(r)), "utilization": stat(over(lambda x, r=r: x.roles[r]))}
+             for r in scenario.roles}
+    customers = {k: stat(over(lambda r, k=k: r.customers[k])) for k in results[0].customers}
+    return {
+        "scenario": scenario.name,
+        "replications": len(results),
+        "seed": seed,
+        "horizon_days": scenario.horizon / 24,
+        "warmup_days": scenario.warmup / 24,
+        "kpis": kpis,
+        "stages": stages,
+        "staff": staff,
+        "roles": roles,
+        "bottleneck": _bottleneck(stages),
+        "customers": customers if scenario.customers else None,
+        "overload_threshold": threshold,
+    }
+
+
+def _bottleneck(stages: dict[str, dict[str, Any]]) -> str:
+    """The stage where the most leads wait for a first touch, on average (Little's law)."""
+    def waiting(sid: str) -> float:
+        m = stages[sid]["waiting"]["mean"]
+        return -math.inf if m is None else float(m)
+    return max(stages, key=waiting)

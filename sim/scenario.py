@@ -1,0 +1,195 @@
+"""Read a scenario file: the one place YAML is parsed.
+
+YAML is read with the safe loader (no tag ever builds an object or runs code); duplicate keys are an
+error rather than silently keeping the last one. Every problem is reported with the file, the line,
+the field path, the bad value and what is allowed, all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.checks import check_scenario
+from sim.errors import Problem, ScenarioError
+from sim.schema import Scenario
+
+__all__ = ["load_scenario", "parse_scenario", "scenario_from_data"]
+
+Lines = dict[tuple[Any, ...], int]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and fully check a scenario file. Raise ScenarioError describing every problem."""
+    p = Path(path)
+    source = str(path)
+    if not p.exists():
+        raise ScenarioError(source, [Problem((), "file not found")])
+    if not p.is_file():
+        raise ScenarioError(source, [Problem((), "not a file (a scenario is a .yaml file)")])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(source, [Problem((), f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
+    except OSError as e:
+        raise ScenarioError(source, [Problem((), f"cannot read: {e.strerror}")]) from None
+    return parse_scenario(text, source)
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Parse and check scenario text; `source` names it in messages."""
+    data, lines = _read_yaml(text, source)
+    return scenario_from_data(data, source, lines)
+
+
+def scenario_from_data(data: Any, source: str = "<scenario>", lines: Lines | None = None) -> Scenario:
+    """Check already-parsed data (e.g. a what-if built in code) as if it came from a file."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(source, [Problem((), f"the file is {kind}; a scenario is a mapping of keys "
+                                             "(schema_version, name, horizon, sources, roles, stages, ...)")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(source, [_problem_from_pydantic(err, data, lines) for err in e.errors()]) from None
+    problems = check_scenario(scenario)
+    if problems:
+        raise ScenarioError(source, [_with_line(p, lines) for p in problems])
+    return scenario
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader; only plain data types can come out of it."""
+
+
+def _read_yaml(text: str, source: str) -> tuple[Any, Lines]:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: Lines = {}
+        dupes: list[Problem] = []
+        _walk(node, (), lines, dupes)
+        if dupes:
+            raise ScenarioError(source, dupes)
+        return loader.construct_document(node), lines
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise ScenarioError(source, [Problem((), f"YAML syntax error: {what}", line=line)]) from None
+    except yaml.YAMLError as e:
+        raise ScenarioError(source, [Problem((), f"YAML error: {e}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, dupes: list[Problem]) -> None:
+    """Record the line of every field path; collect duplicate keys."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            if key in seen:
+                dupes.append(Problem(path + (key,), "duplicate key (YAML would silently keep the last one)",
+                                     line=key_node.start_mark.line + 1))
+            seen.add(key)
+            _walk(value_node, path + (key,), lines, dupes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, path + (i,), lines, dupes)
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """Drop pydantic's union tags from an error location, keeping the path as written in the file."""
+    out: list[Any] = []
+    cur = data
+    for k, part in enumerate(loc):
+        last = k == len(loc) - 1
+        if isinstance(cur, dict):
+            if part in cur:
+                out.append(part)
+                cur = cur[part]
+            elif last or part == "[key]":
+                out.append(part) if part != "[key]" else None
+            # else: a tag pydantic inserted (e.g. 'exponential' or 'Calendar'): skip it
+        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        elif last or not isinstance(part, str):
+            out.append(part)
+    return tuple(out)
+
+
+def _lookup(data: Any, path: tuple[Any, ...]) -> tuple[bool, Any]:
+    cur = data
+    for part in path:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+            cur = cur[part]
+        else:
+            return False, None
+    return True, cur
+
+
+def _problem_from_pydantic(err: Any, data: Any, lines: Lines) -> Problem:
+    path = _data_path(tuple(err["loc"]), data)
+    found, value = _lookup(data, path)
+    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    kind = err["type"]
+    if kind == "missing":
+        msg = "required field is missing"
+    elif kind == "extra_forbidden":
+        msg = f"unknown key; allowed here: {_allowed_keys(path)}"
+    elif kind == "union_tag_invalid":
+        tags = err.get("ctx", {}).get("expected_tags", "")
+        msg = f"unknown distribution {err['ctx'].get('tag')!r}; allowed: {tags}".replace("'", "") \
+            if "ctx" in err else msg
+        path, found, value = path + ("dist",), True, err.get("ctx", {}).get("tag")
+    elif kind == "union_tag_not_found":
+        msg = "say which distribution with `dist:` (exponential, lognormal, gamma, triangular, uniform, " \
+              "fixed, empirical)"
+    elif kind == "literal_error" and path == ("schema_version",):
+        msg = "unsupported schema_version; this salesmap reads schema_version: 1"
+    elif kind in ("model_type", "model_attributes_type") and isinstance(value, (str, int, float)):
+        msg = f"expected a mapping of keys here ({msg})"
+    if isinstance(value, (dict, list)):
+        found = False  # whole sections are not worth echoing back
+    problem = Problem(path=path, message=msg, value=value, has_value=found and kind != "missing")
+    return _with_line(problem, lines)
+
+
+def _allowed_keys(path: tuple[Any, ...]) -> str:
+    """The keys allowed at the parent of `path`, from the schema itself."""
+    from sim import schema as s
+
+    parent = [p for p in path[:-1] if not isinstance(p, int)]
+    sections: dict[tuple[str, ...], type] = {
+        (): s.Scenario, ("calendar",): s.Calendar, ("sources",): s.Source, ("sources", "batches"): s.Batch,
+        ("people",): s.Person, ("stages",): s.Stage, ("stages", "activities"): s.Activity,
+        ("stages", "decay"): s.Decay, ("handoff",): s.Handoff, ("focus_penalty",): s.FocusPenalty,
+        ("customers",): s.Customers, ("customers", "check_in"): s.CheckIn, ("customers", "churn"): s.Churn,
+    }
+    if len(parent) == 2 and parent[0] == "roles":
+        return ", ".join(s.Role.model_fields)
+    model = sections.get(tuple(parent))
+    if model is None:
+        return "see `salesmap schema`"
+    return ", ".join(model.model_fields)
+
+
+def _with_line(p: Problem, lines: Lines) -> Problem:
+    path = p.path
+    while path and path not in lines:
+        path = path[:-1]
+    line = lines.get(path)
+    if line is None or p.line is not None:
+        return p
+    return Problem(p.path, p.message, p.value, p.has_value, line)

@@ -1,0 +1,270 @@
+"""The scenario file format: one frozen pydantic model per YAML section.
+
+Shapes, units and value ranges are checked here, field by field. Checks that need the whole file
+(references between stages, roles and people; reachability; loops with no way out) live in
+``sim.checks``. Defaults live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from sim.distributions import AmountDist, DurationDist, EffortDist
+from sim.units import Duration, Rate
+
+__all__ = [
+    "TERMINALS",
+    "Activity",
+    "Batch",
+    "Calendar",
+    "CheckIn",
+    "Churn",
+    "Customers",
+    "Decay",
+    "FocusPenalty",
+    "Handoff",
+    "Person",
+    "Probability",
+    "Role",
+    "Scenario",
+    "Source",
+    "Stage",
+]
+
+TERMINALS = ("won", "lost")
+"""Outcomes that end a lead's journey through the pipeline."""
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+
+def _percent(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            raise ValueError(f"cannot read {value!r} as a percentage") from None
+    return value
+
+
+Probability = Annotated[float, BeforeValidator(_percent), Field(ge=0, le=1)]
+"""A probability as 0.4 or '40%'."""
+
+Identifier = Annotated[str, Field(pattern=_ID, max_length=64)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Calendar(_Section):
+    """When staff work. Customer-side waits and arrivals run on calendar time regardless."""
+
+    hours_per_day: float = Field(8.0, gt=0, le=24, description="working hours per working day")
+    days_per_week: int = Field(5, ge=1, le=7, description="working days per week, from Monday")
+    day_starts: Duration = Field(9.0, ge=0, description="opening time after midnight, e.g. 9h")
+    start_date: dt.date = Field(dt.date(2027, 1, 4), description="calendar date of simulated time 0")
+    holidays: list[dt.date] = Field(default_factory=list, description="closed dates (ISO, 2027-12-24)")
+
+    @model_validator(mode="after")
+    def _fits_in_a_day(self) -> Calendar:
+        if self.day_starts + self.hours_per_day > 24:
+            raise ValueError(f"day_starts + hours_per_day = {self.day_starts + self.hours_per_day:g}h "
+                             "runs past midnight: must be <= 24h")
+        return self
+
+    @property
+    def hours_per_week(self) -> float:
+        return self.hours_per_day * self.days_per_week
+
+
+class Batch(_Section):
+    """A one-off delivery of leads, e.g. 400 badge scans from a trade show on day 30."""
+
+    at: Duration = Field(ge=0, description="when the batch arrives, from the start")
+    count: int = Field(ge=1, description="how many leads")
+
+
+class Source(_Section):
+    """Where leads come from: a Poisson stream plus optional one-off batches."""
+
+    name: Identifier
+    rate: Rate = Field(ge=0, description="mean arrivals, e.g. 120/week")
+    enters: str = Field(description="id of the stage new leads start in")
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] | None = Field(
+        None, description="relative arrival weight per weekday (missing days: 0); the mean stays `rate`")
+    batches: list[Batch] = Field(default_factory=list)
+    value: AmountDist | None = Field(None, description="deal value of a won lead")  # type: ignore[valid-type]
+
+    @field_validator("weekly")
+    @classmethod
+    def _weights(cls, w: dict[str, float] | None) -> dict[str, float] | None:
+        if w is not None and (min(w.values()) < 0 or sum(w.values()) <= 0):
+            raise ValueError("weights must be >= 0 and at least one > 0")
+        return w
+
+
+class Role(_Section):
+    """A kind of staff: bdr, rep, closer, retention (names are the user's)."""
+
+    headcount: int | None = Field(None, ge=0, description="people in the role (or list them under people)")
+    hours_per_week: float | None = Field(None, gt=0, description="contracted hours if below the calendar's")
+    cost_per_year: float | None = Field(None, ge=0, description="fully loaded cost of one person")
+    can_do: list[str] | None = Field(None, description="stages this role may be given (optimizer)")
+
+
+class Person(_Section):
+    """One named member of staff."""
+
+    name: str = Field(min_length=1, max_length=80)
+    role: str
+    stages: list[str] | None = Field(None, description="stages this person is responsible for "
+                                     "(default: every stage naming the role)")
+    capacity: float = Field(1.0, gt=0, le=1, description="fraction of full time spent on this team")
+
+
+class Activity(_Section):
+    """A piece of staff work inside a stage."""
+
+    name: str = Field(min_length=1, max_length=80)
+    work: EffortDist = Field(description="staff effort, in working hours")  # type: ignore[valid-type]
+    role: str | None = Field(None, description="who does it, if not the stage's role")
+
+
+class Decay(_Section):
+    """Lead cooling: the chance to advance is multiplied by f + (1 - f)(1 + w/theta)^-alpha.
+
+    w is the calendar time the lead waited for the stage's first touch. A lead that cooled off goes
+    to `cooled` (lost unless named otherwise, e.g. nurture).
+    """
+
+    theta: Duration = Field(gt=0, description="time scale of cooling, e.g. 2.4m")
+    alpha: float = Field(gt=0, description="steepness")
+    floor: Probability = Field(0.0, description="share of leads that never cool")
+    cooled: str = Field("lost", description="where a cooled lead goes: lost or a stage id")
+
+    def multiplier(self, wait_hours: float) -> float:
+        return self.floor + (1 - self.floor) * (1 + wait_hours / self.theta) ** (-self.alpha)
+
+
+class Stage(_Section):
+    """A step of the sales-process map."""
+
+    id: Identifier
+    name: str | None = Field(None, max_length=80, description="display name (default: the id)")
+    role: str | list[str] = Field(description="role(s) responsible for the stage")
+    activities: list[Activity] | None = Field(None, min_length=1)
+    work: EffortDist | None = Field(None, description="shorthand for one activity")  # type: ignore[valid-type]
+    wait: DurationDist | None = Field(  # type: ignore[valid-type]
+        None, description="customer-side delay after the work (calendar time, no staff busy)")
+    outcomes: dict[str, Probability] = Field(description="next stage id, won or lost -> probability")
+    decay: Decay | None = None
+    stuck_after: Duration | None = Field(None, gt=0, description="time in stage after which a lead is stuck")
+    priority: int = Field(0, description="larger numbers are picked up first by a person who can choose")
+
+    @model_validator(mode="after")
+    def _work_or_activities(self) -> Stage:
+        if (self.work is None) == (self.activities is None):
+            raise ValueError("give either `work` (one activity) or `activities`, not both or neither")
+        return self
+
+    @field_validator("outcomes")
+    @classmethod
+    def _sums_to_one(cls, o: dict[str, float]) -> dict[str, float]:
+        if not o:
+            raise ValueError("at least one outcome is needed (a stage id, won or lost)")
+        total = sum(o.values())
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"probabilities sum to {total:.6g}; they must sum to 1")
+        return o
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (self.role,) if isinstance(self.role, str) else tuple(self.role)
+
+    @property
+    def work_items(self) -> tuple[Activity, ...]:
+        """The activities, with the `work` shorthand expanded to one activity named like the stage."""
+        if self.activities is not None:
+            return tuple(self.activities)
+        return (Activity(name=self.display_name, work=self.work),)
+
+
+class Handoff(_Section):
+    """What it costs when work on a lead passes to someone who has not worked on it before."""
+
+    delay: DurationDist | None = Field(None, description="calendar delay before the new person starts")  # type: ignore[valid-type]
+    loss: Probability = Field(0.0, description="chance the lead is dropped in the handoff")
+
+
+class FocusPenalty(_Section):
+    """Extra work for people spread over many stages: tasks fall through the cracks."""
+
+    free_stages: int = Field(2, ge=0, description="stages a person can cover without penalty")
+    per_extra_stage: float = Field(ge=0, description="extra share of work per stage beyond free_stages")
+
+
+class CheckIn(_Section):
+    stage: str = Field(description="stage id of the recurring account-management work")
+    every: Duration = Field(gt=0, description="time between check-ins")
+
+
+class Churn(_Section):
+    per_year: Probability = Field(description="share of customers lost per year when looked after on time")
+    late_after: Duration | None = Field(None, gt=0, description="a check-in starting this long after it "
+                                        "was due is late")
+    late_multiplier: float = Field(1.0, ge=1, description="churn hazard multiplier after a late check-in")
+
+
+class Customers(_Section):
+    """Life after won: onboarding, recurring check-ins and churn; the retention team's load."""
+
+    initial: int = Field(0, ge=0, description="customers already on the books at time 0")
+    onboarding: str | None = Field(None, description="stage id every new customer goes through")
+    check_in: CheckIn | None = None
+    churn: Churn | None = None
+
+
+class Scenario(_Section):
+    """A whole sales-process map, ready to simulate."""
+
+    schema_version: Literal[1]
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    horizon: Duration = Field(gt=0, description="simulated calendar time per replication")
+    warmup: Duration = Field(0.0, ge=0, description="start-up time left out of every measure")
+    replications: int = Field(10, ge=1, le=10_000)
+    seed: int = Field(1, ge=0, lt=2**63)
+    calendar: Literal["always"] | Calendar = Field(default_factory=Calendar)
+    sources: list[Source] = Field(min_length=1)
+    roles: dict[Identifier, Role] = Field(min_length=1)
+    people: list[Person] | None = None
+    stages: list[Stage] = Field(min_length=1)
+    handoff: Handoff | None = None
+    focus_penalty: FocusPenalty | None = None
+    customers: Customers | None = None
+    overload_threshold: float = Field(0.85, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _warmup_before_horizon(self) -> Scenario:
+        if self.warmup >= self.horizon:
+            raise ValueError(f"warmup ({self.warmup:g}h) must be shorter than horizon ({self.horizon:g}h)")
+        return self
+
+    def stage(self, stage_id: str) -> Stage:
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    @property
+    def hours_per_week(self) -> float:
+        """Working hours in a full week of the calendar."""
+        return 168.0 if self.calendar == "always" else self.calendar.hours_per_week

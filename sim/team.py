@@ -1,0 +1,67 @@
+"""Who is on the team and who may pick up which work.
+
+A role's staff are the people listed under `people` with that role; a role without listed people
+gets `headcount` anonymous members (``rep-1``, ``rep-2``, ...). A person without an explicit
+`stages` list is responsible for every stage that names their role (as the stage's role or as an
+activity's role).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.schema import Activity, Scenario, Stage
+
+__all__ = ["Member", "Team", "build_team", "default_stages"]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person as the engine sees them."""
+
+    name: str
+    role: str
+    stages: tuple[str, ...]
+    capacity: float
+    """Share of the calendar's working time this person gives the team (capacity × contracted hours)."""
+    named: bool
+
+
+@dataclass(frozen=True)
+class Team:
+    members: tuple[Member, ...]
+
+    def responsible(self, stage: Stage, activity: Activity | None = None) -> tuple[Member, ...]:
+        """The people who may pick up this stage's (or this activity's) work."""
+        role = activity.role if activity is not None else None
+        return tuple(m for m in self.members
+                     if stage.id in m.stages and (role is None or m.role == role))
+
+    def of_role(self, role: str) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.role == role)
+
+
+def default_stages(scenario: Scenario, role: str) -> tuple[str, ...]:
+    """Stages that name `role`, in file order: what its people do unless told otherwise."""
+    return tuple(
+        s.id for s in scenario.stages
+        if role in s.roles or any(a.role == role for a in s.work_items)
+    )
+
+
+def build_team(scenario: Scenario) -> Team:
+    """Resolve roles and people into members. Assumes `sim.checks` passed."""
+    members: list[Member] = []
+    listed = {p.role for p in scenario.people or ()}
+    for role_name, role in scenario.roles.items():
+        share = (role.hours_per_week / scenario.hours_per_week) if role.hours_per_week else 1.0
+        if role_name in listed:
+            for p in scenario.people or ():
+                if p.role == role_name:
+                    stages = tuple(p.stages) if p.stages is not None else default_stages(scenario, role_name)
+                    members.append(Member(p.name, role_name, stages, p.capacity * share, named=True))
+        else:
+            stages = default_stages(scenario, role_name)
+            members.extend(Member(f"{role_name}-{i + 1}", role_name, stages, share, named=False)
+                           for i in range(role.headcount or 0))
+    return Team(tuple(members))
