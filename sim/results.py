@@ -88,21 +88,21 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
     def over(get: Any) -> list[float | None]:
         return [get(r) for r in results]
 
-    kpis = {k: stat(over(lambda r, k=k: r.kpis[k])) for k in KPIS}
+    kpis = {k: stat(over(lambda r, k=k: r.kpis[k]), _bounds(k)) for k in KPIS}
     for q in ("p50", "p90"):
         kpis["cycle_time_days"][q] = stat(over(lambda r, q=q: r.kpis[f"cycle_time_{q}"]))["mean"]
-    stages = {s.id: {m: stat(over(lambda r, s=s, m=m: r.stages[s.id][m])) for m in STAGE_MEASURES}
+    stages = {s.id: {m: stat(over(lambda r, s=s, m=m: r.stages[s.id][m]), _bounds(m)) for m in STAGE_MEASURES}
               for s in scenario.stages}
     team = build_team(scenario)
     threshold = scenario.overload_threshold
     staff = {}
     for m in team.members:
-        u = stat(over(lambda r, m=m: r.staff[m.name]))
+        u = stat(over(lambda r, m=m: r.staff[m.name]), UNIT)
         staff[m.name] = {"role": m.role, "stages": list(m.stages), "capacity": m.capacity,
                          "utilization": u, "overloaded": bool(u["mean"] is not None and u["mean"] > threshold)}
-    roles = {r: {"headcount": len(team.of_role(r)), "utilization": stat(over(lambda x, r=r: x.roles[r]))}
+    roles = {r: {"headcount": len(team.of_role(r)), "utilization": stat(over(lambda x, r=r: x.roles[r]), UNIT)}
              for r in scenario.roles}
-    customers = {k: stat(over(lambda r, k=k: r.customers[k])) for k in results[0].customers}
+    customers = {k: stat(over(lambda r, k=k: r.customers[k]), _bounds(k)) for k in results[0].customers}
     return {
         "scenario": scenario.name,
         "replications": len(results),
@@ -117,6 +117,15 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         "customers": customers if scenario.customers else None,
         "overload_threshold": threshold,
     }
+
+
+UNIT = (0.0, 1.0)
+_SHARES = {"win_rate", "conversion_rate", "late_checkin_share"}
+
+
+def _bounds(measure: str) -> tuple[float, float]:
+    """What a measure can possibly be: shares lie in [0, 1], everything else is >= 0."""
+    return UNIT if measure in _SHARES else (0.0, math.inf)
 
 
 def _bottleneck(stages: dict[str, dict[str, Any]]) -> str:

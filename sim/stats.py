@@ -28,14 +28,19 @@ def t_halfwidth(values: Sequence[float], level: float = 0.95) -> float:
     return float(_st.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
 
 
-def stat(values: Sequence[float | None]) -> Stat:
-    """Mean and 95% CI of per-replication values; replications that measured nothing are left out."""
+def stat(values: Sequence[float | None], bounds: tuple[float, float] | None = None) -> Stat:
+    """Mean and 95% CI of per-replication values; replications that measured nothing are left out.
+
+    `bounds` clips the interval to what the measure can be (a rate cannot exceed 100%).
+    """
     xs = [float(v) for v in values if v is not None and not math.isnan(v)]
     if not xs:
         return {"mean": None, "ci95": [None, None], "n": 0}
     mean = math.fsum(xs) / len(xs)
     h = t_halfwidth(xs)
-    ci = [mean - h, mean + h] if not math.isnan(h) else [None, None]
+    ci: list[float | None] = [mean - h, mean + h] if not math.isnan(h) else [None, None]
+    if bounds is not None and ci[0] is not None and ci[1] is not None:
+        ci = [max(bounds[0], ci[0]), min(bounds[1], ci[1])]
     return {"mean": mean, "ci95": ci, "n": len(xs)}
 
 
