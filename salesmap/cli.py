@@ -64,16 +64,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
     except ScenarioError as e:
         err.print(f"[bold red]error:[/bold red] {len(e.problems)} problem(s) in {e.source}", highlight=False)
-        for line in str(e).splitlines():
-            err.print(f"  {line}", markup=False, highlight=False)
+        _problem_lines(e)
         return EXIT_INPUT
     except SalesSimError as e:
-        err.print(f"[bold red]error:[/bold red] {e}", markup=True, highlight=False)
+        print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.print("interrupted: files being written were discarded")
         return EXIT_INTERRUPTED
     return EXIT_INPUT  # pragma: no cover - argparse requires a command
+
+
+def _problem_lines(e: ScenarioError) -> None:
+    """One line per problem, never wrapped: editors and CI parse `file:line: path: message`."""
+    for line in str(e).splitlines():
+        print(line, file=sys.stderr)
 
 
 def _validate(files: Sequence[Path], err: Console) -> int:
@@ -83,8 +88,7 @@ def _validate(files: Sequence[Path], err: Console) -> int:
             sc = load_scenario(f)
         except ScenarioError as e:
             status = EXIT_INPUT
-            for line in str(e).splitlines():
-                err.print(line, markup=False, highlight=False)
+            _problem_lines(e)
             continue
         print(f"{f}: ok ({sc.name}: {len(sc.stages)} stages, {len(sc.roles)} roles)")
     return status

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.units import Duration, Effort
 
@@ -46,10 +46,10 @@ class Exponential(_Dist, Generic[Q]):
     dist: Literal["exponential"]
     mean: Q = Field(description="mean value")
 
-    @model_validator(mode="after")
-    def _check(self) -> Exponential[Q]:
-        _positive(self.mean, "mean")  # type: ignore[arg-type]
-        return self
+    @field_validator("mean")
+    @classmethod
+    def _positive(cls, v: Q) -> Q:
+        return _positive(v, "mean")
 
 
 class Lognormal(_Dist, Generic[Q]):
@@ -59,10 +59,10 @@ class Lognormal(_Dist, Generic[Q]):
     mean: Q = Field(description="mean value")
     cv: float = Field(gt=0, description="coefficient of variation (standard deviation / mean)")
 
-    @model_validator(mode="after")
-    def _check(self) -> Lognormal[Q]:
-        _positive(self.mean, "mean")  # type: ignore[arg-type]
-        return self
+    @field_validator("mean")
+    @classmethod
+    def _positive(cls, v: Q) -> Q:
+        return _positive(v, "mean")
 
 
 class Gamma(_Dist, Generic[Q]):
@@ -72,10 +72,10 @@ class Gamma(_Dist, Generic[Q]):
     mean: Q = Field(description="mean value")
     cv: float = Field(gt=0, description="coefficient of variation (standard deviation / mean)")
 
-    @model_validator(mode="after")
-    def _check(self) -> Gamma[Q]:
-        _positive(self.mean, "mean")  # type: ignore[arg-type]
-        return self
+    @field_validator("mean")
+    @classmethod
+    def _positive(cls, v: Q) -> Q:
+        return _positive(v, "mean")
 
 
 class Triangular(_Dist, Generic[Q]):
@@ -117,10 +117,10 @@ class Fixed(_Dist, Generic[Q]):
     dist: Literal["fixed"]
     value: Q = Field(description="the value")
 
-    @model_validator(mode="after")
-    def _check(self) -> Fixed[Q]:
-        _positive(self.value, "value")  # type: ignore[arg-type]
-        return self
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, v: Q) -> Q:
+        return _positive(v, "value")
 
 
 class Empirical(_Dist, Generic[Q]):
@@ -137,9 +137,10 @@ class Empirical(_Dist, Generic[Q]):
         return self
 
 
-def _positive(value: float, name: str) -> None:
-    if value <= 0:
-        raise ValueError(f"{name}(={value:g}) must be > 0")
+def _positive(value: Q, name: str) -> Q:
+    if float(value) <= 0:  # type: ignore[arg-type]
+        raise ValueError(f"{name}(={float(value):g}) must be > 0")  # type: ignore[arg-type]
+    return value
 
 
 _FAMILY = (Exponential, Lognormal, Gamma, Triangular, Uniform, Fixed, Empirical)

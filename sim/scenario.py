@@ -116,6 +116,8 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
             if part in cur:
                 out.append(part)
                 cur = cur[part]
+            elif isinstance(part, str) and part == cur.get("dist"):
+                continue  # the distribution's tag, not a key of the file
             elif last or part == "[key]":
                 out.append(part) if part != "[key]" else None
             # else: a tag pydantic inserted (e.g. 'exponential' or 'Calendar'): skip it

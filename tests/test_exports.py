@@ -1,0 +1,31 @@
+"""Every module declares its public names in __all__, and every name there exists (httpx, SimPy)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import salesmap
+import sim
+
+MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (sim, salesmap) for m in pkgutil.iter_modules(pkg.__path__)
+           if m.name != "__main__"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_all(name: str) -> None:
+    mod = importlib.import_module(name)
+    assert hasattr(mod, "__all__"), f"{name} has no __all__"
+    for public in mod.__all__:
+        assert hasattr(mod, public), f"{name}.__all__ names missing {public}"
+
+
+def test_sim_never_imports_the_command_line() -> None:
+    for name in MODULES:
+        if name.startswith("sim."):
+            src = importlib.import_module(name).__file__
+            assert src is not None
+            with open(src, encoding="utf-8") as f:
+                assert "salesmap" not in f.read().replace("salesmap run", ""), name
