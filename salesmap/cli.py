@@ -58,9 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
-            from sim.schema import Scenario as S
-
-            print(json.dumps(S.model_json_schema(), indent=2))
+            print(json.dumps(Scenario.model_json_schema(), indent=2))
             return EXIT_OK
     except ScenarioError as e:
         err.print(f"[bold red]error:[/bold red] {len(e.problems)} problem(s) in {e.source}", highlight=False)

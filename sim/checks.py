@@ -80,16 +80,16 @@ def _references(sc: Scenario) -> list[Problem]:
                 out.append(_p(("roles", r, "can_do", j), f"unknown stage; stages are: {allowed_stages}", st))
     cu = sc.customers
     if cu is not None:
-        refs = [(("customers", "onboarding"), cu.onboarding)]
+        refs: list[tuple[tuple[str, ...], str | None]] = [(("customers", "onboarding"), cu.onboarding)]
         if cu.check_in is not None:
             refs.append((("customers", "check_in", "stage"), cu.check_in.stage))
-        for path, st in refs:
-            if st is None:
+        for path, ref in refs:
+            if ref is None:
                 continue
-            if st not in known:
-                out.append(_p(path, f"unknown stage; stages are: {allowed_stages}", st))
+            if ref not in known:
+                out.append(_p(path, f"unknown stage; stages are: {allowed_stages}", ref))
                 continue
-            i = ids.index(st)
+            i = ids.index(ref)
             for target in sc.stages[i].outcomes:
                 if target not in TERMINALS:
                     out.append(_p(("stages", i, "outcomes", target),
@@ -137,17 +137,15 @@ def _responsibility(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     team = build_team(sc)
     for i, s in enumerate(sc.stages):
-        if s.activities is None:
-            if not team.responsible(s):
-                out.append(_p(("stages", i), f"stage {s.id!r}: nobody is responsible for it (no person of "
-                              f"role {', '.join(s.roles)} has it among their stages)", has_value=False))
+        if not team.responsible(s):
+            out.append(_p(("stages", i), f"stage {s.id!r}: nobody is responsible for it (no person of "
+                          f"role {', '.join(s.roles)} has it among their stages)", has_value=False))
             continue
-        for j, a in enumerate(s.activities):
-            if not team.responsible(s, a):
-                who = f"role {a.role}" if a.role else "any role"
-                out.append(_p(("stages", i, "activities", j),
-                              f"activity {a.name!r} of stage {s.id!r}: no person of {who} is responsible "
-                              "for the stage", has_value=False))
+        for j, a in enumerate(s.activities or ()):
+            if a.role is not None and not team.responsible(s, a):
+                out.append(_p(("stages", i, "activities", j, "role"),
+                              f"activity {a.name!r} of stage {s.id!r}: no person of role {a.role} is "
+                              "responsible for the stage", a.role))
     return out
 
 

@@ -51,7 +51,7 @@ class Pool:
         self.priority = priority
         self.members = members
         self.member_set = frozenset(members)
-        self.free: dict[Worker, None] = {w: None for w in members}
+        self.free: dict[Worker, None] = dict.fromkeys(members)
         """Free members, longest idle first (dicts keep insertion order)."""
         self.queue: list[Request] = []
 

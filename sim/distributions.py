@@ -149,7 +149,7 @@ _FAMILY = (Exponential, Lognormal, Gamma, Triangular, Uniform, Fixed, Empirical)
 def _family(quantity: object, label: str) -> object:
     """The tagged union of every distribution over one kind of quantity, with readable names."""
     members = tuple(
-        type(f"{base.__name__}{label}", (base[quantity],), {"__module__": __name__})  # type: ignore[index]
+        type(f"{base.__name__}{label}", (base[quantity],), {"__module__": __name__})  # type: ignore[arg-type]
         for base in _FAMILY
     )
     return Annotated[Union[members], Field(discriminator="dist")]  # noqa: UP007

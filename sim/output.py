@@ -126,8 +126,8 @@ def write_results(out: Path, result: RunResult, scenario_text: str | None = None
         written.append(out / "scenario.yaml")
     measures = list(next(iter(s["stages"].values())))
     header = ["stage", "name", "roles"] + [c for m in measures for c in _stat_cols(m)]
-    rows = [[st.id, st.display_name, "/".join(st.roles)] + [v for m in measures for v in _stat_vals(s["stages"][st.id][m])]
-            for st in sc.stages]
+    rows = [[st.id, st.display_name, "/".join(st.roles),
+             *(v for m in measures for v in _stat_vals(s["stages"][st.id][m]))] for st in sc.stages]
     _csv(out / "stages.csv", header, rows)
     staff_rows = [[n, d["role"], ";".join(d["stages"]), d["capacity"], *_stat_vals(d["utilization"]), d["overloaded"]]
                   for n, d in s["staff"].items()]

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.checks import check_scenario
 from sim.errors import Problem, ScenarioError
+from sim.extends import resolve_extends
 from sim.schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_from_data"]
+__all__ = ["load_scenario", "parse_scenario", "read_data", "scenario_from_data"]
 
 Lines = dict[tuple[Any, ...], int]
 
@@ -26,6 +27,17 @@ def load_scenario(path: str | Path) -> Scenario:
     """Load and fully check a scenario file. Raise ScenarioError describing every problem."""
     p = Path(path)
     source = str(path)
+    data, lines = _read_file(p, source)
+    data = resolve_extends(data, p, source)
+    return scenario_from_data(data, source, lines)
+
+
+def read_data(path: Path) -> Any:
+    """The plain data of a YAML file (no checks beyond YAML itself)."""
+    return _read_file(path, str(path))[0]
+
+
+def _read_file(p: Path, source: str) -> tuple[Any, Lines]:
     if not p.exists():
         raise ScenarioError(source, [Problem((), "file not found")])
     if not p.is_file():
@@ -36,13 +48,13 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(source, [Problem((), f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
     except OSError as e:
         raise ScenarioError(source, [Problem((), f"cannot read: {e.strerror}")]) from None
-    return parse_scenario(text, source)
+    return _read_yaml(text, source)
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Parse and check scenario text; `source` names it in messages."""
+    """Parse and check scenario text; `source` names it in messages (`extends` is read from the cwd)."""
     data, lines = _read_yaml(text, source)
-    return scenario_from_data(data, source, lines)
+    return scenario_from_data(resolve_extends(data, None, source), source, lines)
 
 
 def scenario_from_data(data: Any, source: str = "<scenario>", lines: Lines | None = None) -> Scenario:
@@ -97,13 +109,13 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, dupes: list[Prob
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             if key in seen:
-                dupes.append(Problem(path + (key,), "duplicate key (YAML would silently keep the last one)",
+                dupes.append(Problem((*path, key), "duplicate key (YAML would silently keep the last one)",
                                      line=key_node.start_mark.line + 1))
             seen.add(key)
-            _walk(value_node, path + (key,), lines, dupes)
+            _walk(value_node, (*path, key), lines, dupes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), lines, dupes)
+            _walk(item, (*path, i), lines, dupes)
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -132,9 +144,8 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
 def _lookup(data: Any, path: tuple[Any, ...]) -> tuple[bool, Any]:
     cur = data
     for part in path:
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+        in_dict = isinstance(cur, dict) and part in cur
+        if in_dict or (isinstance(cur, list) and isinstance(part, int) and part < len(cur)):
             cur = cur[part]
         else:
             return False, None
@@ -154,7 +165,7 @@ def _problem_from_pydantic(err: Any, data: Any, lines: Lines) -> Problem:
         tags = err.get("ctx", {}).get("expected_tags", "")
         msg = f"unknown distribution {err['ctx'].get('tag')!r}; allowed: {tags}".replace("'", "") \
             if "ctx" in err else msg
-        path, found, value = path + ("dist",), True, err.get("ctx", {}).get("tag")
+        path, found, value = (*path, "dist"), True, err.get("ctx", {}).get("tag")
     elif kind == "union_tag_not_found":
         msg = "say which distribution with `dist:` (exponential, lognormal, gamma, triangular, uniform, " \
               "fixed, empirical)"
@@ -173,7 +184,7 @@ def _allowed_keys(path: tuple[Any, ...]) -> str:
     from sim import schema as s
 
     parent = [p for p in path[:-1] if not isinstance(p, int)]
-    sections: dict[tuple[str, ...], type] = {
+    sections: dict[tuple[str, ...], type[BaseModel]] = {
         (): s.Scenario, ("calendar",): s.Calendar, ("sources",): s.Source, ("sources", "batches"): s.Batch,
         ("people",): s.Person, ("stages",): s.Stage, ("stages", "activities"): s.Activity,
         ("stages", "decay"): s.Decay, ("handoff",): s.Handoff, ("focus_penalty",): s.FocusPenalty,
@@ -191,6 +202,8 @@ def _with_line(p: Problem, lines: Lines) -> Problem:
     path = p.path
     while path and path not in lines:
         path = path[:-1]
+    if not path and p.path:
+        return p  # the field is not in this file (an extended base's): no line to point at
     line = lines.get(path)
     if line is None or p.line is not None:
         return p

@@ -147,7 +147,7 @@ class Decay(_Section):
     cooled: str = Field("lost", description="where a cooled lead goes: lost or a stage id")
 
     def multiplier(self, wait_hours: float) -> float:
-        return self.floor + (1 - self.floor) * (1 + wait_hours / self.theta) ** (-self.alpha)
+        return float(self.floor + (1 - self.floor) * (1 + wait_hours / self.theta) ** (-self.alpha))
 
 
 class Stage(_Section):

@@ -71,9 +71,11 @@ def test_run_writes_every_output(write_yaml: Callable[[str, str], Path], tmp_pat
     assert {r["replication"] for r in rows} == {"0", "1", "2"}
     assert rows[0]["timestamp"].startswith("2027-01-04T")
     starts = [r for r in rows if r["activity"] == "Meeting" and r["lifecycle"] == "start"]
-    assert starts and all(r["resource"] == "closer-1" for r in starts)
+    assert starts
+    assert all(r["resource"] == "closer-1" for r in starts)
     terminal = capsys.readouterr().out
-    assert "Funnel per stage" in terminal and "People" in terminal
+    assert "Funnel per stage" in terminal
+    assert "People" in terminal
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 
 

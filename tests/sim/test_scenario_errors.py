@@ -32,14 +32,16 @@ stages:
 
 CASES = {
     # name: (replace this, with this, expected text in the message)
-    "yaml syntax error with line": ("  rep: {headcount: 2}", "  rep: {headcount: 2", ":8: (top level): YAML syntax error"),
+    "yaml syntax error with line": ("  rep: {headcount: 2}", "  rep: {headcount: 2",
+                                    ":8: (top level): YAML syntax error"),
     "unknown key": ("    role: rep\n", "    role: rep\n    colour: red\n",
                     "stages[0].colour='red': unknown key; allowed here: id, name, role"),
     "missing field": ("horizon: 4w\n", "", "horizon: required field is missing"),
     "probabilities not summing to 1": ("{close: 0.4, lost: 0.6}", "{close: 0.4, lost: 0.5}",
                                        "stages[0].outcomes: probabilities sum to 0.9; they must sum to 1"),
     "unknown stage in outcomes": ("{close: 0.4, lost: 0.6}", "{clsoe: 0.4, lost: 0.6}",
-                                  "stages[0].outcomes.clsoe='clsoe': unknown outcome; allowed: won, lost or a stage id"),
+                                  "stages[0].outcomes.clsoe='clsoe': unknown outcome; allowed: won, lost or a "
+                                  "stage id"),
     "unknown stage entered": ("enters: qualify", "enters: qualification",
                               "sources[0].enters='qualification': unknown stage; stages are: qualify, close"),
     "unknown role": ("    role: closer\n", "    role: closers\n",
@@ -65,7 +67,8 @@ CASES = {
     "bad rate unit": ("rate: 10/week", "rate: 10/fortnight", "sources[0].rate='10/fortnight': unknown rate unit"),
     "duplicate key": ("horizon: 4w\n", "horizon: 4w\nhorizon: 8w\n", ":4: horizon: duplicate key"),
     "unsupported schema version": ("schema_version: 1", "schema_version: 7",
-                                   "schema_version=7: unsupported schema_version; this salesmap reads schema_version: 1"),
+                                   "schema_version=7: unsupported schema_version; this salesmap reads "
+                                   "schema_version: 1"),
     "python tag is not constructed": ("name: good", "name: !!python/object/apply:os.system ['echo hacked']",
                                       "YAML syntax error"),
     "headcount disagrees with people": ("  closer: {headcount: 1}\n",

@@ -26,7 +26,10 @@ def test_bounds_clip_the_interval() -> None:
 
 def test_paired_delta_of_identical_runs_is_exactly_zero() -> None:
     d = paired_delta([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
-    assert d["mean"] == 0 and d["ci95"] == [0.0, 0.0] and not d["significant"] and d["pct"] == 0
+    assert d["mean"] == 0
+    assert d["ci95"] == [0.0, 0.0]
+    assert not d["significant"]
+    assert d["pct"] == 0
 
 
 def test_paired_delta_uses_pairs() -> None:
