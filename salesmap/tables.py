@@ -51,14 +51,16 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
     console.print(k)
 
-    f = Table(title=f"Funnel per stage (bottleneck: {summary['bottleneck']})", title_justify="left")
-    for col in ("stage", "entered", "advanced", "lost", "conversion", "wait (h)", "in stage (d)", "stuck",
-                "handoffs"):
-        f.add_column(col, justify="left" if col == "stage" else "right")
+    f = Table(title=f"Funnel per stage, per replication (bottleneck: {summary['bottleneck']})",
+              title_justify="left", caption="means; 95% CIs in stages.csv and summary.json. advanced = did not end "
+              "lost; wait = hours to first touch; days = time in stage",
+              caption_justify="left")
+    for col in ("stage", "entered", "advanced", "lost", "conv.", "wait h", "days", "stuck", "handoffs"):
+        f.add_column(col, justify="left" if col == "stage" else "right", no_wrap=True)
     for sid, m in summary["stages"].items():
         style = "bold red" if sid == summary["bottleneck"] else None
         f.add_row(Text(sid), _num(m["entered"]["mean"], digits=0), _num(m["advanced"]["mean"], digits=0),
-                  _num(m["lost"]["mean"], digits=0), _ci(m["conversion_rate"], "%"), _ci(m["wait_hours"]),
+                  _num(m["lost"]["mean"], digits=0), _num(m["conversion_rate"]["mean"], "%", 0), _num(m["wait_hours"]["mean"]),
                   _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),
                   _num(m["handoffs"]["mean"], digits=0), style=style)
     console.print(f)

@@ -306,6 +306,8 @@ class Replication:
         tally.time_sum += now - entered
         tally.time_n += 1
         tally.work_sum += effort
+        key = target.id if isinstance(target, StageRun) else target
+        tally.flows[key] = tally.flows.get(key, 0) + 1
         if target == LOST:
             tally.lost += 1
             tally.lost_cooled += cooled

@@ -48,7 +48,7 @@ class Histogram:
 class StageTally:
     """One stage's counts in one replication (measured period only), plus its live WIP."""
 
-    __slots__ = ("advanced", "area", "count", "entered", "handoffs", "last", "lost", "lost_cooled",
+    __slots__ = ("advanced", "area", "count", "entered", "flows", "handoffs", "last", "lost", "lost_cooled",
                  "lost_handoff", "stuck", "time_n", "time_sum", "wait_n", "wait_sum", "work_sum")
 
     def __init__(self) -> None:
@@ -56,6 +56,8 @@ class StageTally:
         self.lost_cooled = self.lost_handoff = 0
         self.wait_sum = self.work_sum = self.time_sum = 0.0
         self.wait_n = self.time_n = 0
+        self.flows: dict[str, int] = {}
+        """Visits that ended going to each target (a stage id, won or lost)."""
         self.count = 0
         """Leads in the stage right now."""
         self.area = 0.0
@@ -92,6 +94,8 @@ class ReplicationResult:
     replication: int
     kpis: dict[str, float | None]
     stages: dict[str, dict[str, float | None]]
+    flows: dict[str, dict[str, float]]
+    """Per stage, visits that went to each target (stage id, won, lost) in the measured period."""
     staff: dict[str, float]
     roles: dict[str, float]
     customers: dict[str, float | None]

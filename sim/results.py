@@ -80,7 +80,8 @@ def collect(rep: Replication) -> ReplicationResult:
         "active": avg(tl.customers), "active_at_end": float(cb.count.count),
         "late_checkin_share": _ratio(cb.late_checkins, cb.checkins),
     }
-    return ReplicationResult(rep.replication, kpis, stages, staff, roles, customers, rep.cycle, tl)
+    flows = {st.id: {k: float(v) for k, v in st.tally.flows.items()} for st in rep.stages}
+    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl)
 
 
 def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> dict[str, Any]:
@@ -114,6 +115,7 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         "staff": staff,
         "roles": roles,
         "bottleneck": _bottleneck(stages),
+        "flows": _flows(scenario, results),
         "customers": customers if scenario.customers else None,
         "overload_threshold": threshold,
     }
@@ -126,6 +128,19 @@ _SHARES = {"win_rate", "conversion_rate", "late_checkin_share"}
 def _bounds(measure: str) -> tuple[float, float]:
     """What a measure can possibly be: shares lie in [0, 1], everything else is >= 0."""
     return UNIT if measure in _SHARES else (0.0, math.inf)
+
+
+def _flows(scenario: Scenario, results: Sequence[ReplicationResult]) -> dict[str, dict[str, Any]]:
+    """Per stage and target: visits per replication that went there (the map's arrows)."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in scenario.stages:
+        targets = list(s.outcomes)
+        if s.decay is not None and s.decay.cooled not in targets:
+            targets.append(s.decay.cooled)
+        if "lost" not in targets and any(r.flows[s.id].get("lost") for r in results):
+            targets.append("lost")
+        out[s.id] = {t: stat([r.flows[s.id].get(t, 0.0) for r in results], (0.0, math.inf)) for t in targets}
+    return out
 
 
 def _bottleneck(stages: dict[str, dict[str, Any]]) -> str:
