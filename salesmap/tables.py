@@ -60,7 +60,8 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     for sid, m in summary["stages"].items():
         style = "bold red" if sid == summary["bottleneck"] else None
         f.add_row(Text(sid), _num(m["entered"]["mean"], digits=0), _num(m["advanced"]["mean"], digits=0),
-                  _num(m["lost"]["mean"], digits=0), _num(m["conversion_rate"]["mean"], "%", 0), _num(m["wait_hours"]["mean"]),
+                  _num(m["lost"]["mean"], digits=0), _num(m["conversion_rate"]["mean"], "%", 0),
+                  _num(m["wait_hours"]["mean"]),
                   _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),
                   _num(m["handoffs"]["mean"], digits=0), style=style)
     console.print(f)
