@@ -1,4 +1,4 @@
-"""The `salesmap` command line: run, validate, schema.
+"""The `salesmap` command line: run, compare, validate, schema.
 
 Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 130 interrupted.
 """
@@ -11,15 +11,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from salesmap.compare_view import print_comparison
 from salesmap.tables import print_summary
+from sim.compare import compare, rank
 from sim.errors import SalesSimError, ScenarioError
-from sim.output import EventLog, safe_name, summary_json, write_results
-from sim.runner import simulate
-from sim.scenario import load_scenario
+from sim.output import EventLog, safe_name, summary_json, write_results, write_text
+from sim.runner import RunResult, simulate
+from sim.scenario import dump_data, load_scenario, resolved_data
 from sim.schema import Scenario
 
 __all__ = ["main"]
@@ -43,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print summary.json to stdout instead of tables")
     run.add_argument("--no-events", action="store_true", help="do not write the event log events.csv")
     run.add_argument("--force", action="store_true", help="overwrite results already in --out")
+    cmp = sub.add_parser("compare", help="run scenarios with common random numbers and compare them with the first")
+    cmp.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the base scenario first, then what-ifs")
+    cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
+    cmp.add_argument("--seed", type=int, help="override the base file's seed (all scenarios)")
+    cmp.add_argument("--out", type=Path, help="output folder (default results/compare-<base>-<timestamp>/)")
+    cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
+    cmp.add_argument("--force", action="store_true", help="overwrite results already in --out")
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -55,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, err)
+        if args.command == "compare":
+            return _compare(args, err)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
@@ -92,16 +104,16 @@ def _validate(files: Sequence[Path], err: Console) -> int:
     return status
 
 
-def _out_dir(args: argparse.Namespace, sc: Scenario) -> Path:
+def _out_dir(args: argparse.Namespace, label: str, marker: str = "summary.json") -> Path:
     if args.out is not None:
         out: Path = args.out
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out}: exists and is not a folder")
-        if (out / "summary.json").exists() and not args.force:
+        if (out / marker).exists() and not args.force:
             raise UsageError(f"--out {out}: already holds results; pass --force to overwrite them")
         return out
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"{safe_name(sc.name)}-{stamp}"
+    base = Path("results") / f"{label}-{stamp}"
     out, n = base, 1
     while out.exists():
         n += 1
@@ -111,11 +123,8 @@ def _out_dir(args: argparse.Namespace, sc: Scenario) -> Path:
 
 def _run(args: argparse.Namespace, err: Console) -> int:
     sc = load_scenario(args.file)
-    if args.replications is not None and args.replications < 1:
-        raise UsageError(f"--replications {args.replications}: must be >= 1")
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise UsageError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
-    out = _out_dir(args, sc)
+    _check_overrides(args)
+    out = _out_dir(args, safe_name(sc.name))
     out.mkdir(parents=True, exist_ok=True)
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
@@ -130,13 +139,101 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     finally:
         if log is not None:
             log.close(ok)
-    write_results(out, result, args.file.read_text(encoding="utf-8"))
+    write_results(out, result, dump_data(resolved_data(args.file)))
     if args.json:
         sys.stdout.write(summary_json(result.summary))
     else:
         print_summary(result.summary, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
         err.print(f"results written to {out}/", markup=False, highlight=False)
     return EXIT_OK
+
+
+def _check_overrides(args: argparse.Namespace) -> None:
+    if args.replications is not None and args.replications < 1:
+        raise UsageError(f"--replications {args.replications}: must be >= 1")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise UsageError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
+
+
+def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
+    """Load every file (all problems of all files reported), and give each a distinct name.
+
+    The same file given twice is allowed (a sanity check: zero differences); its copy is named
+    'name#2'. Two different files with the same scenario name are refused: which is which?
+    """
+    loaded: list[tuple[Path, Scenario]] = []
+    failed: list[ScenarioError] = []
+    for f in files:
+        try:
+            loaded.append((f, load_scenario(f)))
+        except ScenarioError as problem:
+            failed.append(problem)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        for problem in failed:
+            _problem_lines(problem)
+        raise UsageError(f"{len(failed)} scenario files have problems (above)")
+    out: list[tuple[Path, Scenario, str]] = []
+    seen: dict[str, Path] = {}
+    for f, sc in loaded:
+        name = sc.name
+        if name in seen and seen[name].resolve() != f.resolve():
+            raise UsageError(f"{seen[name]} and {f} are both named {name!r}: give each scenario its own name")
+        k = 2
+        while name in {n for _, _, n in out}:
+            name = f"{sc.name}#{k}"
+            k += 1
+        seen.setdefault(sc.name, f)
+        out.append((f, sc, name))
+    return out
+
+
+def _compare(args: argparse.Namespace, err: Console) -> int:
+    _check_overrides(args)
+    if len(args.files) < 2:
+        raise UsageError("compare needs a base scenario and at least one what-if")
+    runs = _load_all(args.files)
+    base_sc = runs[0][1]
+    n = args.replications or base_sc.replications
+    seed = base_sc.seed if args.seed is None else args.seed
+    out = _out_dir(args, f"compare-{safe_name(base_sc.name)}", marker="comparison.json")
+    results: dict[str, RunResult] = {}
+    with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=n * len(runs))
+        for i, (_, sc, name) in enumerate(runs):
+            bar.update(task, description=name)
+
+            def advance(done: int, before: int = i * n) -> None:
+                bar.update(task, completed=before + done)
+
+            results[name] = simulate(sc, replications=n, seed=seed, progress=advance)
+    comp = comparison(results, runs[0][2])
+    out.mkdir(parents=True, exist_ok=True)
+    folders: set[str] = set()
+    for f, _, name in runs:
+        folder = safe_name(name)
+        while folder in folders:
+            folder += "_"
+        folders.add(folder)
+        write_results(out / folder, results[name], dump_data(resolved_data(f)))
+    write_text(out / "comparison.json", summary_json(comp))
+    if args.json:
+        sys.stdout.write(summary_json(comp))
+    else:
+        print_comparison(comp, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+        err.print(f"results written to {out}/", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def comparison(results: dict[str, RunResult], base: str) -> dict[str, Any]:
+    """comparison.json: every scenario's summary, and each what-if's paired deltas against the base."""
+    first = results[base]
+    deltas = {name: compare(first, r) for name, r in results.items() if name != base}
+    return {"baseline": base, "replications": len(first.replications), "seed": first.seed,
+            "scenarios": {name: r.summary for name, r in results.items()},
+            "deltas": deltas, "ranking": rank(deltas)}
 
 
 def _start_date(sc: Scenario) -> dt.date:

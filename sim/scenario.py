@@ -18,7 +18,7 @@ from sim.errors import Problem, ScenarioError
 from sim.extends import resolve_extends
 from sim.schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "read_data", "scenario_from_data"]
+__all__ = ["dump_data", "load_scenario", "parse_scenario", "read_data", "resolved_data", "scenario_from_data"]
 
 Lines = dict[tuple[Any, ...], int]
 
@@ -30,6 +30,18 @@ def load_scenario(path: str | Path) -> Scenario:
     data, lines = _read_file(p, source)
     data = resolve_extends(data, p, source)
     return scenario_from_data(data, source, lines)
+
+
+def resolved_data(path: str | Path) -> Any:
+    """The plain data of a scenario file with `extends` applied: what `dump_data` writes back, so a
+    copy saved with results runs on its own."""
+    p = Path(path)
+    return resolve_extends(_read_file(p, str(path))[0], p, str(path))
+
+
+def dump_data(data: Any) -> str:
+    """Scenario data as YAML text (safe dumper, keys in their original order)."""
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110))
 
 
 def read_data(path: Path) -> Any:

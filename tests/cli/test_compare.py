@@ -1,0 +1,104 @@
+"""`salesmap compare`: paired differences, self-comparison, differing stages, clashing names."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from salesmap.cli import main
+from sim.compare import rank, verdict
+from tests.cli.test_run import SMALL
+
+Write = Callable[[str, str], Path]
+
+
+def _run_compare(files: list[Path], out: Path, *extra: str) -> dict:  # type: ignore[type-arg]
+    assert main(["compare", *map(str, files), "--out", str(out), *extra]) == 0
+    return json.loads((out / "comparison.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_a_file_compared_with_itself_differs_by_exactly_zero(write_yaml: Write, tmp_path: Path) -> None:
+    f = write_yaml(SMALL, "small.yaml")
+    comp = _run_compare([f, f], tmp_path / "c")
+    assert comp["baseline"] == "small"
+    assert list(comp["scenarios"]) == ["small", "small#2"]
+    d = comp["deltas"]["small#2"]
+    for k in d["kpis"].values():
+        assert k["mean"] in (0, None)
+        assert not k["significant"]
+    for stage in d["stages"].values():
+        for m in stage.values():
+            assert m["mean"] in (0, None)
+    assert (tmp_path / "c" / "small" / "summary.json").exists()
+    assert (tmp_path / "c" / "small-2" / "summary.json").exists()
+
+
+def test_more_staff_is_a_paired_significant_improvement(write_yaml: Write, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    base = write_yaml(SMALL.replace("rep: {headcount: 2}", "rep: {headcount: 1}").replace("20/week", "60/week"),
+                      "base.yaml")
+    more = write_yaml(SMALL.replace("name: small", "name: more").replace("20/week", "60/week"), "more.yaml")
+    comp = _run_compare([base, more], tmp_path / "c", "--replications", "5")
+    d = comp["deltas"]["more"]
+    wait = d["stages"]["qualify"]["wait_hours"]
+    assert wait["significant"]
+    assert wait["verdict"] == "better"
+    assert wait["ci95"][1] < 0
+    assert d["kpis"]["leads_per_week"]["mean"] == 0  # same arrivals: common random numbers
+    assert d["roles"]["rep"]["utilization"]["verdict"] == "changed"
+    assert comp["replications"] == 5
+    assert set(wait) >= {"mean", "ci95", "pct", "significant"}
+    out = capsys.readouterr().out
+    assert "Headline KPIs" in out
+    assert "improved" in out
+
+
+def test_stages_in_one_scenario_only_are_reported(write_yaml: Write, tmp_path: Path) -> None:
+    base = write_yaml(SMALL, "base.yaml")
+    extra = write_yaml("extends: base.yaml\nname: extra\n" + """
+stages:
+  - id: qualify
+    outcomes: {close: 0.5, review: 0.2, lost: 0.3}
+  - {id: review, role: rep, work: {dist: fixed, value: 15m}, outcomes: {close: 1}}
+""", "extra.yaml")
+    comp = _run_compare([base, extra], tmp_path / "c", "--replications", "2")
+    assert comp["deltas"]["extra"]["stages"]["review"] == {"only_in": "other"}
+    assert "review" in comp["scenarios"]["extra"]["stages"]
+
+
+def test_two_files_with_the_same_name_are_refused(write_yaml: Write, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_yaml(SMALL, "a.yaml")
+    b = write_yaml(SMALL.replace("seed: 5", "seed: 6"), "b.yaml")
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "c")]) == 2
+    assert "are both named 'small'" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
+def test_bad_files_and_existing_results(write_yaml: Write, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_yaml(SMALL, "a.yaml")
+    bad = write_yaml("just text", "bad.yaml")
+    assert main(["compare", str(a), str(bad)]) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+    assert main(["compare", str(a)]) == 2
+    out = tmp_path / "c"
+    _run_compare([a, a], out, "--replications", "1")
+    before = (out / "comparison.json").read_bytes()
+    assert main(["compare", str(a), str(a), "--out", str(out), "--seed", "3"]) == 2
+    assert (out / "comparison.json").read_bytes() == before
+
+
+def test_ranking_never_rewards_losing_wins() -> None:
+    def d(ct: float, ct_sig: bool, won: float, won_sig: bool) -> dict:  # type: ignore[type-arg]
+        k = {"cycle_time_days": {"mean": ct, "significant": ct_sig},
+             "won_per_week": {"mean": won, "significant": won_sig}}
+        for m, v in k.items():
+            v["verdict"] = verdict(m, v)
+        return {"kpis": k}
+    deltas = {"faster-fewer": d(-9, True, -0.5, True), "faster": d(-2, True, 0.01, False),
+              "noise": d(-5, False, 0.0, False), "more-wins": d(1, False, 0.3, True)}
+    assert rank(deltas) == ["more-wins", "faster", "noise", "faster-fewer"]
