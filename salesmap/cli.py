@@ -171,8 +171,8 @@ def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
     if len(failed) == 1:
         raise failed[0]
     if failed:
-        for problem in failed:
-            _problem_lines(problem)
+        for bad in failed:
+            _problem_lines(bad)
         raise UsageError(f"{len(failed)} scenario files have problems (above)")
     out: list[tuple[Path, Scenario, str]] = []
     seen: dict[str, Path] = {}
