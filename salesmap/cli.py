@@ -1,4 +1,4 @@
-"""The `salesmap` command line: run, compare, validate, schema.
+"""The `salesmap` command line: run, compare, report, map, validate, schema.
 
 Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 130 interrupted.
 """
@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from salesmap.compare_view import print_comparison
+from salesmap.report import compare_report, map_page, report_for, run_report
+from salesmap.report.html import map_html
 from salesmap.tables import print_summary
 from sim.compare import compare, rank
 from sim.errors import SalesSimError, ScenarioError
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print summary.json to stdout instead of tables")
     run.add_argument("--no-events", action="store_true", help="do not write the event log events.csv")
     run.add_argument("--force", action="store_true", help="overwrite results already in --out")
+    run.add_argument("--report", action="store_true", help="also write report.html (the map and charts)")
     cmp = sub.add_parser("compare", help="run scenarios with common random numbers and compare them with the first")
     cmp.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the base scenario first, then what-ifs")
     cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
@@ -53,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", type=Path, help="output folder (default results/compare-<base>-<timestamp>/)")
     cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
     cmp.add_argument("--force", action="store_true", help="overwrite results already in --out")
+    cmp.add_argument("--report", action="store_true", help="also write report.html (deltas, a map per scenario)")
+    rep = sub.add_parser("report", help="write report.html for a results folder of `run` or `compare`")
+    rep.add_argument("folder", type=Path)
+    mp = sub.add_parser("map", help="draw a scenario's sales-process map without simulating")
+    mp.add_argument("file", type=Path)
+    mp.add_argument("--out", type=Path, help="where to write the map (.svg, or .html for a page; default "
+                    "<scenario>-map.svg in the current folder)")
+    mp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -67,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, err)
         if args.command == "compare":
             return _compare(args, err)
+        if args.command == "report":
+            path = report_for(args.folder)
+            print(f"report written to {path}")
+            return EXIT_OK
+        if args.command == "map":
+            return _map(args)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
@@ -140,6 +157,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         if log is not None:
             log.close(ok)
     write_results(out, result, dump_data(resolved_data(args.file)))
+    if args.report:
+        run_report(out)
     if args.json:
         sys.stdout.write(summary_json(result.summary))
     else:
@@ -211,14 +230,17 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
             results[name] = simulate(sc, replications=n, seed=seed, progress=advance)
     comp = comparison(results, runs[0][2])
     out.mkdir(parents=True, exist_ok=True)
-    folders: set[str] = set()
+    folders: dict[str, str] = {}
     for f, _, name in runs:
         folder = safe_name(name)
-        while folder in folders:
+        while folder in folders.values():
             folder += "_"
-        folders.add(folder)
+        folders[name] = folder
         write_results(out / folder, results[name], dump_data(resolved_data(f)))
+    comp["folders"] = folders
     write_text(out / "comparison.json", summary_json(comp))
+    if args.report:
+        compare_report(out)
     if args.json:
         sys.stdout.write(summary_json(comp))
     else:
@@ -234,6 +256,19 @@ def comparison(results: dict[str, RunResult], base: str) -> dict[str, Any]:
     return {"baseline": base, "replications": len(first.replications), "seed": first.seed,
             "scenarios": {name: r.summary for name, r in results.items()},
             "deltas": deltas, "ranking": rank(deltas)}
+
+
+def _map(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    out: Path = args.out or Path(f"{safe_name(sc.name)}-map.svg")
+    if out.suffix.lower() not in (".svg", ".html"):
+        raise UsageError(f"--out {out}: the map is written as .svg or .html")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: exists; pass --force to overwrite it")
+    svg = map_page(sc)
+    write_text(out, svg if out.suffix.lower() == ".svg" else map_html(sc, svg))
+    print(f"map written to {out}")
+    return EXIT_OK
 
 
 def _start_date(sc: Scenario) -> dt.date:

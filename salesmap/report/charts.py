@@ -1,0 +1,179 @@
+"""The report's charts, each an inline SVG: funnel, cycle time, utilization, WIP, KPI deltas."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+from salesmap.report.svg import figure_svg
+
+__all__ = ["cycle_time_chart", "forest_chart", "funnel_chart", "utilization_chart", "wip_chart"]
+
+INK, MUTED, GOOD, BAD, BLUE, WARN = "#1f2933", "#52606d", "#2e7d32", "#c62828", "#4a90c2", "#d7301f"
+
+
+def _style(ax: Axes, title: str) -> None:
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", color=INK)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=8, colors=MUTED)
+
+
+def _plain(s: str) -> str:
+    """Tick and legend labels are parsed as math when they hold '$': escape it."""
+    return s.replace("$", r"\$")
+
+
+def _labels(names: Sequence[str]) -> list[str]:
+    return [_plain(n if len(n) <= 28 else n[:27] + "…") for n in names]
+
+
+def funnel_chart(summary: dict[str, Any], stage_order: Sequence[str]) -> str:
+    """Per stage: leads entering, split into those who moved on and those lost (per replication)."""
+    stages = summary["stages"]
+    names = list(reversed(stage_order))
+    adv = [stages[s]["advanced"]["mean"] or 0 for s in names]
+    lost = [stages[s]["lost"]["mean"] or 0 for s in names]
+    fig = Figure(figsize=(7.5, 0.42 * len(names) + 1.1))
+    ax = fig.subplots()
+    y = range(len(names))
+    ax.barh(y, adv, color=BLUE, label="moved on")
+    ax.barh(y, lost, left=adv, color="#e57373", label="lost")
+    for i, (a, b) in enumerate(zip(adv, lost, strict=True)):
+        conv = a / (a + b) if a + b else 0
+        ax.text(a + b, i, f"  {a + b:,.0f} in · {100 * conv:.0f}% on", va="center", fontsize=7.5, color=INK,
+                parse_math=False)
+    ax.set_yticks(list(y), _labels(names))
+    ax.set_xlabel("leads per replication (measured period)", fontsize=8, color=MUTED)
+    ax.set_xlim(0, max((a + b for a, b in zip(adv, lost, strict=True)), default=1) * 1.35)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax, "Funnel: leads entering each stage")
+    fig.tight_layout()
+    return figure_svg(fig, "funnel")
+
+
+def cycle_time_chart(summary: dict[str, Any], bins: Sequence[tuple[float, float, int]]) -> str:
+    """Distribution of cycle time (lead to won), pooled over replications, with p50 and p90."""
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.subplots()
+    kpi = summary["kpis"]["cycle_time_days"]
+    if bins:
+        total = sum(c for _, _, c in bins)
+        cum, top = 0, bins[-1][1]
+        for _lo, hi, c in bins:  # cut the long tail at the 99th percentile for a readable axis
+            cum += c
+            if cum >= 0.99 * total:
+                top = hi
+                break
+        width = max(top / 40, 1e-3)
+        counts = [0.0] * 40
+        beyond = 0
+        for lo, hi, c in bins:
+            i = int((lo + hi) / 2 / width)
+            if i < 40:
+                counts[i] += c
+            else:
+                beyond += c
+        ax.bar([i * width for i in range(40)], counts, width=width * 0.95, align="edge", color=BLUE)
+        if beyond:
+            ax.text(1.0, 1.0, f"{beyond:,} longer than {top:.0f} d not shown ({100 * beyond / total:.1f}%)",
+                    transform=ax.transAxes, ha="right", va="top", fontsize=7, color=MUTED, parse_math=False)
+        for q, color in (("p50", INK), ("p90", WARN)):
+            v = kpi.get(q)
+            if v is not None:
+                ax.axvline(v, color=color, lw=1.4, ls="--")
+                ax.text(v, max(counts) * 0.95, f" {q} {v:.0f} d", color=color, fontsize=8, parse_math=False)
+    else:
+        ax.text(0.5, 0.5, "no lead was won in the measured period", ha="center", transform=ax.transAxes)
+    ax.set_xlabel("days from arrival to won", fontsize=8, color=MUTED)
+    ax.set_ylabel("won leads", fontsize=8, color=MUTED)
+    _style(ax, "Cycle time")
+    fig.tight_layout()
+    return figure_svg(fig, "cycle")
+
+
+def utilization_chart(summary: dict[str, Any]) -> str:
+    """Utilization per person with its 95% CI and the overload line; overloaded people in red."""
+    staff = summary["staff"]
+    names = list(reversed(list(staff)))
+    u = [100 * (staff[n]["utilization"]["mean"] or 0) for n in names]
+    err = [[max(0.0, 100 * ((staff[n]["utilization"]["mean"] or 0) - (staff[n]["utilization"]["ci95"][0] or 0)))
+            for n in names],
+           [max(0.0, 100 * ((staff[n]["utilization"]["ci95"][1] or 0) - (staff[n]["utilization"]["mean"] or 0)))
+            for n in names]]
+    colors = [WARN if staff[n]["overloaded"] else BLUE for n in names]
+    fig = Figure(figsize=(7.5, 0.26 * len(names) + 1.2))
+    ax = fig.subplots()
+    ax.barh(range(len(names)), u, color=colors, xerr=err, error_kw={"lw": 0.8, "ecolor": INK})
+    threshold = 100 * summary["overload_threshold"]
+    ax.axvline(threshold, color=WARN, ls="--", lw=1.2)
+    ax.text(threshold, len(names) - 0.4, f" overload {threshold:.0f}%", color=WARN, fontsize=8, parse_math=False)
+    ax.set_yticks(range(len(names)), _labels([f"{n} ({staff[n]['role']})" for n in names]))
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("% of working time busy", fontsize=8, color=MUTED)
+    _style(ax, "Utilization per person")
+    fig.tight_layout()
+    return figure_svg(fig, "util")
+
+
+def wip_chart(wip: dict[str, list[tuple[float, float]]], warmup_days: float) -> str:
+    """Leads in each stage over time (mean over replications, per week); warm-up shaded."""
+    fig = Figure(figsize=(7.5, 3.4))
+    ax = fig.subplots()
+    for name, series in wip.items():
+        if series and max(v for _, v in series) > 0:
+            ax.plot([d for d, _ in series], [v for _, v in series], lw=1.3, label=_plain(name))
+    if warmup_days:
+        ax.axvspan(0, warmup_days, color="#e0e0e0", alpha=0.6, lw=0)
+        ax.text(warmup_days / 2, 1.0, "warm-up", transform=ax.get_xaxis_transform(), ha="center", va="top",
+                fontsize=7.5, color=MUTED)
+    peaks = sorted(max(v for _, v in s) for s in wip.values() if s and max(v for _, v in s) > 0)
+    log = len(peaks) > 1 and peaks[-1] > 10 * peaks[len(peaks) // 2]
+    if log:  # one stage (nurture, usually) dwarfs the rest: a log axis keeps them all visible
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("day", fontsize=8, color=MUTED)
+    ax.set_ylabel("leads in stage" + (" (log scale)" if log else ""), fontsize=8, color=MUTED)
+    ax.legend(fontsize=7, frameon=False, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _style(ax, "Work in progress per stage")
+    fig.tight_layout()
+    return figure_svg(fig, "wip")
+
+
+def forest_chart(comparison: dict[str, Any], kpis: Sequence[str]) -> str:
+    """KPI differences against the base, in % of the base, with their paired 95% CIs."""
+    rows: list[tuple[str, float, float, float, str]] = []
+    base = comparison["scenarios"][comparison["baseline"]]
+    for name, d in comparison["deltas"].items():
+        for k in kpis:
+            x = d["kpis"][k]
+            b = base["kpis"][k]["mean"]
+            if x["mean"] is None or not b:
+                continue
+            lo, hi = x["ci95"]
+            scale = 100 / abs(b)
+            low = (lo if lo is not None else x["mean"]) * scale
+            high = (hi if hi is not None else x["mean"]) * scale
+            rows.append((f"{k.replace('_', ' ')} · {name}", x["mean"] * scale, low, high, x["verdict"]))
+    fig = Figure(figsize=(8.5, 0.3 * len(rows) + 1.3))
+    ax = fig.subplots()
+    color = {"better": GOOD, "worse": BAD, "changed": "#b8860b", "same": MUTED}
+    for i, (_label, m, lo, hi, v) in enumerate(reversed(rows)):
+        ax.plot([lo, hi], [i, i], color=color[v], lw=2)
+        ax.plot([m], [i], "o", color=color[v], ms=5)
+    ax.axvline(0, color=INK, lw=0.8)
+    ax.set_yticks(range(len(rows)), [_plain(r[0][:48]) for r in reversed(rows)] if rows else [])
+    lim = max([abs(v) for r in rows for v in r[1:4] if math.isfinite(v)] or [1.0]) * 1.1
+    ax.set_xlim(-lim, lim)
+    ax.set_xlabel("difference against the base, % of the base value (95% CI, paired)", fontsize=8, color=MUTED)
+    _style(ax, "What changes, and is it real?")
+    ax.text(1.0, 1.02, "green better · red worse · grey not significant", transform=ax.transAxes, ha="right",
+            va="bottom", fontsize=7.5, color=MUTED)
+    fig.tight_layout()
+    return figure_svg(fig, "forest")

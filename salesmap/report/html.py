@@ -1,0 +1,244 @@
+"""report.html: one self-contained page (inline SVG, no scripts, no network) that prints well.
+
+Every string that comes from a scenario is escaped here (HTML) or by the SVG writer (figures).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from salesmap.report.charts import cycle_time_chart, forest_chart, funnel_chart, utilization_chart, wip_chart
+from salesmap.report.layout import layout
+from salesmap.report.mapdraw import draw_map
+from sim.errors import SalesSimError
+from sim.output import write_text
+from sim.scenario import load_scenario
+from sim.schema import Scenario
+
+__all__ = ["ReportError", "compare_report", "map_html", "map_page", "report_for", "run_report"]
+
+KPIS = [("cycle_time_days", "Cycle time", "days"), ("win_rate", "Win rate", "%"),
+        ("won_per_week", "Won per week", ""), ("revenue_per_week", "Revenue per week", ""),
+        ("leads_per_week", "Leads per week", ""), ("wip", "Leads in pipeline", "")]
+
+CSS = """
+body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#1f2933;margin:24px;max-width:1900px}
+h1{margin:0 0 4px;font-size:24px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d9dee4}
+.meta{color:#52606d;font-size:13px;margin:2px 0}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}
+.card{border:1px solid #d9dee4;border-radius:6px;padding:8px 12px;min-width:150px}
+.card .v{font-size:20px;font-weight:bold} .card .l{font-size:12px;color:#52606d} .card .ci{font-size:11px;color:#52606d}
+figure{margin:0} figure svg{max-width:100%;height:auto} figure svg.fixed{max-width:none}
+.map{overflow-x:auto;border:1px solid #d9dee4;border-radius:6px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:18px}
+table{border-collapse:collapse;font-size:12px;margin:8px 0}
+th,td{padding:3px 8px;border-bottom:1px solid #e4e7eb;text-align:right}
+th:first-child,td:first-child{text-align:left} table[data-table=people] td:nth-child(3){text-align:left}
+.over{color:#c62828;font-weight:bold} .better{color:#2e7d32;font-weight:bold} .worse{color:#c62828;font-weight:bold}
+.changed{color:#b8860b} .same{color:#7b8794}
+@page{size:A3 landscape;margin:10mm} @media print{body{margin:0} section,figure,table{break-inside:avoid}}
+"""
+
+
+class ReportError(SalesSimError):
+    """A results folder the report cannot be made from."""
+
+
+def _e(s: object) -> str:
+    return html.escape(str(s), quote=True)
+
+
+def _num(x: float | None, unit: str = "", digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    return f"{100 * x:.{digits}f}%" if unit == "%" else f"{x:,.{digits}f}"
+
+
+def _page(title: str, body: str) -> str:
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
+            f'<body>{body}<p class="meta">Made by salesmap on {stamp}. Figures are means over replications with '
+            "95% confidence intervals.</p></body></html>\n")
+
+
+def _need(folder: Path, names: list[str]) -> None:
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: not a results folder (it does not exist or is a file)")
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise ReportError(f"{folder}: missing {', '.join(missing)}; rerun `salesmap run` (or `compare`) to make "
+                          "a complete results folder")
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ReportError(f"{path}: not valid JSON ({e})") from None
+
+
+def _scenario(folder: Path) -> Scenario:
+    try:
+        return load_scenario(folder / "scenario.yaml")
+    except SalesSimError as e:
+        raise ReportError(f"{folder / 'scenario.yaml'}: not a valid scenario:\n{e}") from None
+
+
+def _weekly_wip(folder: Path, stage_ids: list[str]) -> dict[str, list[tuple[float, float]]]:
+    sums: dict[tuple[str, float], list[float]] = {}
+    with (folder / "weekly.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["kind"] == "wip":
+                sums.setdefault((row["name"], float(row["start_day"])), []).append(float(row["value"]))
+    return {sid: sorted((d, sum(v) / len(v)) for (n, d), v in sums.items() if n == sid) for sid in stage_ids}
+
+
+def _bins(folder: Path) -> list[tuple[float, float, int]]:
+    with (folder / "cycle_times.csv").open(encoding="utf-8") as f:
+        return [(float(r["low_days"]), float(r["high_days"]), int(r["count"])) for r in csv.DictReader(f)]
+
+
+def _cards(summary: dict[str, Any]) -> str:
+    out = []
+    for key, label, unit in KPIS:
+        s = summary["kpis"][key]
+        lo, hi = s["ci95"]
+        ci = f"95% CI {_num(lo, unit)} – {_num(hi, unit)}" if lo is not None else ""
+        extra = f" · p50 {_num(s['p50'])} · p90 {_num(s['p90'])}" if "p50" in s else ""
+        out.append(f'<div class="card"><div class="l">{_e(label)}{" (" + unit + ")" if unit == "days" else ""}'
+                   f'</div><div class="v">{_num(s["mean"], unit)}</div><div class="ci">{ci}{extra}</div></div>')
+    return f'<div class="cards">{"".join(out)}</div>'
+
+
+def _stage_table(sc: Scenario, summary: dict[str, Any]) -> str:
+    head = ("stage", "entered", "advanced", "lost", "conversion", "wait (h)", "in stage (d)", "stuck", "handoffs")
+    rows = []
+    for st in sc.stages:
+        m = summary["stages"][st.id]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (
+            _e(st.display_name), _num(m["entered"]["mean"], digits=0), _num(m["advanced"]["mean"], digits=0),
+            _num(m["lost"]["mean"], digits=0), _num(m["conversion_rate"]["mean"], "%"), _num(m["wait_hours"]["mean"]),
+            _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),
+            _num(m["handoffs"]["mean"], digits=0))) + "</tr>")
+    return _table(head, rows, "stages")
+
+
+def _people_table(summary: dict[str, Any]) -> str:
+    rows = []
+    for name, d in summary["staff"].items():
+        u = d["utilization"]
+        cls = ' class="over"' if d["overloaded"] else ""
+        rows.append(f"<tr{cls}><td>{_e(name)}</td><td>{_e(d['role'])}</td><td>{_e(', '.join(d['stages']))}</td>"
+                    f"<td>{_num(u['mean'], '%')}</td><td>{_num(u['ci95'][0], '%')} – {_num(u['ci95'][1], '%')}</td>"
+                    "</tr>")
+    return _table(("person", "role", "responsible for", "utilization", "95% CI"), rows, "people")
+
+
+def _table(head: tuple[str, ...], rows: list[str], name: str) -> str:
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    return f'<table data-table="{name}"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _header(sc: Scenario, summary: dict[str, Any]) -> str:
+    return (f"<h1>{_e(sc.name)}</h1><p class=\"meta\">{_e(sc.description)}</p>"
+            f'<p class="meta">{summary["replications"]} replications · seed {summary["seed"]} · '
+            f'{summary["horizon_days"]:g} days simulated, the first {summary["warmup_days"]:g} left out · '
+            f'bottleneck: <b>{_e(summary["bottleneck"])}</b></p>')
+
+
+def _order(sc: Scenario) -> list[str]:
+    """Pipeline stages in flow order (customer stages are not part of the funnel)."""
+    lay = layout(sc)
+    pipeline = [s.id for s in sc.stages if s.id not in lay.customer_stages]
+    return sorted(pipeline, key=lambda s: (lay.column.get(s, 0), lay.lane_span.get(s, (0, 0))))
+
+
+def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
+    """The map and charts of one simulated scenario."""
+    charts = [("funnel", funnel_chart(summary, _order(sc))),
+              ("cycle-time", cycle_time_chart(summary, _bins(folder))),
+              ("utilization", utilization_chart(summary)),
+              ("wip", wip_chart(_weekly_wip(folder, [s.id for s in sc.stages]), summary["warmup_days"]))]
+    figs = "".join(f'<figure data-chart="{n}">{svg}</figure>' for n, svg in charts)
+    return (f'<section><h2>The sales-process map</h2><figure class="map" data-chart="map">'
+            f"{draw_map(sc, summary)}</figure></section>"
+            f'<section><h2>Charts</h2><div class="charts">{figs}</div></section>'
+            f"<section><h2>Stages</h2>{_stage_table(sc, summary)}</section>"
+            f"<section><h2>People</h2>{_people_table(summary)}</section>")
+
+
+def run_report(folder: Path) -> Path:
+    """report.html for a `salesmap run` results folder."""
+    _need(folder, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
+    summary = _json(folder / "summary.json")
+    sc = _scenario(folder)
+    body = _header(sc, summary) + _cards(summary) + run_sections(folder, sc, summary)
+    out = folder / "report.html"
+    write_text(out, _page(f"salesmap: {sc.name}", body))
+    return out
+
+
+def compare_report(folder: Path) -> Path:
+    """report.html for a `salesmap compare` results folder: deltas, a forest plot, a map per scenario."""
+    _need(folder, ["comparison.json"])
+    comp = _json(folder / "comparison.json")
+    base = comp["baseline"]
+    parts = [f"<h1>{_e(base)} and its what-ifs</h1>",
+             f'<p class="meta">{comp["replications"]} replications · seed {comp["seed"]} · every scenario on the '
+             "same random numbers, so differences are paired replication by replication</p>",
+             "<p><b>Ranking</b> (wins per week not worse first, then shorter cycle time): "
+             + " &gt; ".join(_e(n) for n in comp["ranking"]) + "</p>",
+             '<section><h2>Differences against the base</h2><figure data-chart="forest">'
+             + forest_chart(comp, [k for k, _, _ in KPIS]) + "</figure>" + _delta_table(comp) + "</section>"]
+    for name, sub in comp.get("folders", {}).items():
+        sub_dir = folder / sub
+        _need(sub_dir, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
+        sc = _scenario(sub_dir)
+        summary = comp["scenarios"][name]
+        parts.append(f'<section><h2>{_e(name)}</h2>{_cards(summary)}<figure class="map" data-chart="map">'
+                     f"{draw_map(sc, summary)}</figure></section>")
+    out = folder / "report.html"
+    write_text(out, _page(f"salesmap: {base} compared", "".join(parts)))
+    return out
+
+
+def _delta_table(comp: dict[str, Any]) -> str:
+    base = comp["baseline"]
+    others = [n for n in comp["scenarios"] if n != base]
+    head = ("KPI", base, *(f"{n} − {base}" for n in others))
+    rows = []
+    for key, label, unit in KPIS:
+        cells = [f"<td>{_e(label)}</td><td>{_num(comp['scenarios'][base]['kpis'][key]['mean'], unit)}</td>"]
+        for n in others:
+            d = comp["deltas"][n]["kpis"][key]
+            lo, hi = d["ci95"]
+            pct = f" ({d['pct']:+.1f}%)" if d["pct"] is not None and unit != "%" else ""
+            ci = f" [{_num(lo, unit, 2)}, {_num(hi, unit, 2)}]" if lo is not None else ""
+            cells.append(f'<td class="{d["verdict"]}">{_num(d["mean"], unit, 2)}{pct}{ci}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return _table(head, rows, "deltas")
+
+
+def report_for(folder: Path) -> Path:
+    """report.html for whatever results folder this is (a run or a comparison)."""
+    if (folder / "comparison.json").is_file():
+        return compare_report(folder)
+    return run_report(folder)
+
+
+def map_page(sc: Scenario) -> str:
+    """The map of a scenario that was not simulated, as an SVG document."""
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + draw_map(sc, None)
+
+
+def map_html(sc: Scenario, svg: str) -> str:
+    """The map of a scenario that was not simulated, as a page."""
+    body = (f"<h1>{_e(sc.name)}</h1><p class=\"meta\">{_e(sc.description)}</p>"
+            f'<figure class="map" data-chart="map">{svg.split("?>", 1)[-1]}</figure>')
+    return _page(f"salesmap map: {sc.name}", body)

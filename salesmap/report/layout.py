@@ -1,0 +1,162 @@
+"""Where everything goes on the sales-process map: lanes (roles) × columns (flow order).
+
+Computed from the scenario, never placed by hand: loops (nurture, a step back to qualification)
+are found as back edges of a depth-first walk from the lead sources; every other edge points to a
+later column. A stage's column is its longest distance from a source along forward edges; stages in
+different lanes may share a column, stages whose lanes overlap may not.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from sim.schema import TERMINALS, Scenario
+from sim.team import build_team
+
+__all__ = ["WON", "Edge", "MapLayout", "layout"]
+
+WON = "won"
+"""The won marker's node id (customers' stages follow it)."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    probability: float
+    kind: str
+    """'forward', 'loop' (back to an earlier column), 'won' or 'customer' (won -> onboarding, ...)."""
+    cooled: bool = False
+    """A decay edge: where leads that cooled off go."""
+
+
+@dataclass
+class MapLayout:
+    lanes: list[str]
+    """Roles, top to bottom."""
+    column: dict[str, int] = field(default_factory=dict)
+    """Stage id (and WON) -> column."""
+    lane_span: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Stage id (and WON) -> (first lane, last lane) it spans."""
+    edges: list[Edge] = field(default_factory=list)
+    lost: dict[str, float] = field(default_factory=dict)
+    """Stage id -> probability of the `lost` outcome (drawn as a stub, not an edge)."""
+    customer_stages: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> int:
+        return max(self.column.values(), default=-1) + 1
+
+
+def _successors(sc: Scenario) -> dict[str, list[tuple[str, float, bool]]]:
+    out: dict[str, list[tuple[str, float, bool]]] = {}
+    for s in sc.stages:
+        nxt = [(t, p, False) for t, p in s.outcomes.items() if t != "lost" and p > 0]
+        if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in s.outcomes:
+            nxt.append((s.decay.cooled, 0.0, True))
+        out[s.id] = nxt
+    return out
+
+
+def _customer_chain(sc: Scenario) -> list[str]:
+    cu = sc.customers
+    if cu is None:
+        return []
+    chain = [x for x in (cu.onboarding, cu.check_in.stage if cu.check_in else None) if x]
+    return list(dict.fromkeys(chain))
+
+
+def layout(sc: Scenario) -> MapLayout:
+    """The map's layout for a scenario (pure: same scenario, same layout)."""
+    lanes = list(sc.roles)
+    out = MapLayout(lanes=lanes)
+    succ = _successors(sc)
+    customer = _customer_chain(sc)
+    out.customer_stages = customer
+    order = [s.id for s in sc.stages]
+    starts = list(dict.fromkeys(src.enters for src in sc.sources))
+
+    # depth-first from the sources (file order) to tell loops from forward edges
+    back: set[tuple[str, str]] = set()
+    state: dict[str, int] = {}
+
+    def visit(n: str) -> None:
+        state[n] = 1
+        for t, _, _ in succ.get(n, ()):
+            if t in TERMINALS:
+                continue
+            if state.get(t) == 1:
+                back.add((n, t))
+            elif t not in state:
+                visit(t)
+        state[n] = 2
+
+    for s in starts + order:
+        if s not in state and s not in customer:
+            visit(s)
+
+    depth: dict[str, int] = {}
+
+    def longest(n: str, seen: frozenset[str] = frozenset()) -> int:
+        if n in depth:
+            return depth[n]
+        preds = [a for a in order if a not in seen and any(t == n for t, _, _ in succ[a]) and (a, n) not in back]
+        d = 0 if not preds else 1 + max(longest(a, seen | {n}) for a in preds)
+        depth[n] = d
+        return d
+
+    pipeline = [s for s in order if s not in customer]
+    for s in pipeline:
+        longest(s)
+    team = build_team(sc)
+    span = {s.id: _span(lanes, tuple(dict.fromkeys(m.role for m in team.responsible(s))) or s.roles)
+            for s in sc.stages}
+    placed: dict[int, list[tuple[int, int]]] = {}
+    for s in sorted(pipeline, key=lambda x: (depth[x], order.index(x))):
+        col = depth[s]
+        while any(_overlap(span[s], o) for o in placed.get(col, [])):
+            col += 1
+        # keep forward edges forward after a bump
+        preds = [a for a in out.column if any(t == s for t, _, _ in succ[a]) and (a, s) not in back]
+        col = max([col, *(out.column[a] + 1 for a in preds)])
+        while any(_overlap(span[s], o) for o in placed.get(col, [])):
+            col += 1
+        out.column[s] = col
+        out.lane_span[s] = span[s]
+        placed.setdefault(col, []).append(span[s])
+    won_col = 1 + max((out.column[s] for s in pipeline if any(t == "won" for t, _, _ in succ[s])), default=-1)
+    out.column[WON] = max(won_col, 0)
+    won_lane = span[customer[0]] if customer else (len(lanes) - 1, len(lanes) - 1)
+    out.lane_span[WON] = won_lane
+    for i, s in enumerate(customer):
+        out.column[s] = out.column[WON] + 1 + i
+        out.lane_span[s] = span[s]
+    for st in sc.stages:
+        for t, p, cooled in succ[st.id]:
+            if t == "won":
+                if st.id in customer:
+                    continue  # a kept customer: no arrow back to the won marker
+                kind = "won"
+            elif (st.id, t) in back or out.column.get(t, 0) <= out.column[st.id]:
+                kind = "loop"
+            else:
+                kind = "forward"
+            out.edges.append(Edge(st.id, t, p, kind, cooled))
+        lost = st.outcomes.get("lost", 0.0)
+        if lost > 0 or (st.decay is not None and st.decay.cooled == "lost"):
+            out.lost[st.id] = lost
+    if customer:
+        out.edges.append(Edge(WON, customer[0], 1.0, "customer"))
+        for a, b in itertools.pairwise(customer):
+            out.edges.append(Edge(a, b, 1.0, "customer"))
+    return out
+
+
+def _span(lanes: list[str], roles: tuple[str, ...]) -> tuple[int, int]:
+    idx = [lanes.index(r) for r in roles if r in lanes] or [0]
+    return (min(idx), max(idx))
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
