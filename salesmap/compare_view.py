@@ -37,24 +37,35 @@ def _delta_cell(d: dict[str, Any], measure: str) -> Text:
     return Text(f"{arrow}{sign}{scale * d['mean']:.2f}{unit}{pct}{ci}", style=STYLE[d["verdict"]])
 
 
+def _short_delta(d: dict[str, Any], measure: str) -> Text:
+    """'▲ +14.0%' (relative change; percentage points for rates), coloured by verdict."""
+    if d["mean"] is None:
+        return Text("–", style="dim")
+    arrow = {"better": "▲ ", "worse": "▼ ", "changed": "● ", "same": ""}[d["verdict"]]
+    if measure in ("win_rate", "conversion_rate", "utilization"):
+        return Text(f"{arrow}{100 * d['mean']:+.2f} pp", style=STYLE[d["verdict"]])
+    if d["pct"] is None:
+        return Text(f"{arrow}{d['mean']:+.2f}", style=STYLE[d["verdict"]])
+    return Text(f"{arrow}{d['pct']:+.1f}%", style=STYLE[d["verdict"]])
+
+
 def print_comparison(comp: dict[str, Any], console: Console) -> None:
     base = comp["baseline"]
     others = [n for n in comp["scenarios"] if n != base]
     console.print(f"[bold]{Text(base)}[/bold] against {len(others)} what-if(s): {comp['replications']} "
                   f"replications, seed {comp['seed']}, paired by replication (common random numbers). "
                   "[green]▲ better[/green] / [red]▼ worse[/red]: the 95% interval of the difference excludes 0.")
-    t = Table(title="Headline KPIs", title_justify="left")
-    t.add_column("KPI")
-    t.add_column(Text(base), justify="right")
-    for n in others:
-        t.add_column(Text(f"{n} − {base} [95% CI]"), justify="right")
-    for k, (label, _unit) in KPI_LABELS.items():
-        row: list[Any] = [label, _fmt(comp["scenarios"][base]["kpis"][k]["mean"], k)]
-        row.extend(_delta_cell(comp["deltas"][n]["kpis"][k], k) for n in others)
-        t.add_row(*row)
+    t = Table(title=f"Headline KPIs: {base}, then each what-if's change (95% CIs in the tables below)",
+              title_justify="left")
+    t.add_column("scenario")
+    for _k, (label, unit) in KPI_LABELS.items():
+        t.add_column(label + (f" ({unit})" if unit and unit != "%" else ""), justify="right")
+    t.add_row(Text(base, style="bold"), *(_fmt(comp["scenarios"][base]["kpis"][k]["mean"], k) for k in KPI_LABELS))
+    for n in sorted(others, key=comp["ranking"].index):
+        t.add_row(Text(n), *(_short_delta(comp["deltas"][n]["kpis"][k], k) for k in KPI_LABELS))
     console.print(t)
-    for n in others:
-        groups = biggest_changes(comp["deltas"][n])
+    for n in sorted(others, key=comp["ranking"].index):
+        groups = biggest_changes(comp["deltas"][n], limit=5)
         c = Table(title=f"{n}: biggest significant changes against {base}", title_justify="left")
         for col in ("", "where", "measure", "difference [95% CI]"):
             c.add_column(col, justify="right" if col.startswith("diff") else "left")

@@ -102,8 +102,12 @@ class OfficeHours:
         return total
 
 
-def calendar_for(scenario: Scenario) -> WorkCalendar:
-    """The working calendar a scenario describes."""
-    if scenario.calendar == "always":
-        return AlwaysOpen()
-    return OfficeHours(scenario.calendar)
+def calendar_for(scenario: Scenario, role: str | None = None) -> WorkCalendar:
+    """The working calendar of a scenario, or of one of its roles (time 0 is the scenario's start)."""
+    start = DEFAULT_START if scenario.calendar == "always" else scenario.calendar.start_date
+    cal = scenario.calendar
+    if role is not None and scenario.roles[role].calendar is not None:
+        cal = scenario.roles[role].calendar  # type: ignore[assignment]
+    if cal == "always":
+        return AlwaysOpen(start)
+    return OfficeHours(cal.model_copy(update={"start_date": start}))

@@ -121,10 +121,17 @@ def _people(sc: Scenario) -> list[Problem]:
         if r not in listed and role.headcount is None:
             out.append(_p(("roles", r), "give a headcount or list this role's people under people",
                           has_value=False))
-        if role.hours_per_week is not None and role.hours_per_week > sc.hours_per_week + 1e-9:
+        open_hours = sc.role_hours_per_week(r)
+        if role.hours_per_week is not None and role.hours_per_week > open_hours + 1e-9:
             out.append(_p(("roles", r, "hours_per_week"),
-                          f"must be <= the calendar's {sc.hours_per_week:g} working hours per week",
+                          f"must be <= the {open_hours:g} working hours per week of the role's calendar",
                           role.hours_per_week))
+        cal = role.calendar
+        if cal is not None and cal != "always" and "start_date" in cal.model_fields_set and \
+                sc.calendar != "always" and cal.start_date != sc.calendar.start_date:
+            out.append(_p(("roles", r, "calendar", "start_date"),
+                          f"a role's calendar starts with the scenario's ({sc.calendar.start_date}); leave it out",
+                          str(cal.start_date)))
     team = build_team(sc)
     names = [m.name for m in team.members]
     for i, p in enumerate(sc.people or ()):

@@ -21,15 +21,19 @@ __all__ = ["Pool", "Request", "Worker"]
 class Worker:
     """One person as a server: free or busy, with the pools they serve."""
 
-    __slots__ = ("busy_hours", "busy_since", "capacity", "focus", "free", "index", "name", "pools", "role")
+    __slots__ = ("busy_hours", "busy_since", "calendar", "capacity", "focus", "free", "index", "name", "pools",
+                 "role")
 
-    def __init__(self, index: int, name: str, role: str, capacity: float, focus: float) -> None:
+    def __init__(self, index: int, name: str, role: str, capacity: float, focus: float,
+                 calendar: WorkCalendar) -> None:
         self.index = index
         self.name = name
         self.role = role
         self.capacity = capacity
         self.focus = focus
         """Work multiplier from the focus penalty (1.0 when none)."""
+        self.calendar = calendar
+        """When this person works (their role's calendar)."""
         self.free = True
         self.busy_since = 0.0
         self.busy_hours = 0.0
@@ -59,9 +63,8 @@ class Pool:
 class Dispatcher:
     """Assigns people to waiting leads and keeps busy-time books."""
 
-    def __init__(self, workers: list[Worker], calendar: WorkCalendar) -> None:
+    def __init__(self, workers: list[Worker]) -> None:
         self.workers = workers
-        self.calendar = calendar
         self.tally_start = 0.0
         self._seq = itertools.count()
 
@@ -99,7 +102,7 @@ class Dispatcher:
             event.succeed(w)  # stays busy: no books to keep
             return
         w.free = True
-        w.busy_hours += self.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+        w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
         for p in w.pools:
             p.free[w] = None
 
@@ -108,7 +111,7 @@ class Dispatcher:
         out = []
         for w in self.workers:
             if not w.free:
-                w.busy_hours += self.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+                w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
             out.append(w.busy_hours)
             w.busy_hours = 0.0
         self.tally_start = now

@@ -128,12 +128,14 @@ class Replication:
         sc = self.scenario
         self.team = build_team(sc)
         fp = sc.focus_penalty
+        calendars = {r: calendar_for(sc, r) if sc.roles[r].calendar is not None else self.calendar for r in sc.roles}
         self.workers = [
             Worker(i, m.name, m.role, m.capacity,
-                   1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0))
+                   1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0),
+                   calendars[m.role])
             for i, m in enumerate(self.team.members)
         ]
-        self.dispatch = Dispatcher(self.workers, self.calendar)
+        self.dispatch = Dispatcher(self.workers)
 
     def _build_stages(self) -> None:
         by_name = {w.name: w for w in self.workers}
@@ -242,7 +244,7 @@ class Replication:
 
         Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1).
         """
-        env, cal, dispatch, log = self.env, self.calendar, self.dispatch, self.log
+        env, dispatch, log = self.env, self.dispatch, self.log
         entered = env.now
         tally = st.tally
         measured_entry = entered >= self.warmup
@@ -264,6 +266,7 @@ class Replication:
                     dropped = True
                     break
             now = env.now
+            cal = worker.calendar
             start = cal.next_open(now)
             if first < 0:
                 first = start
@@ -373,7 +376,7 @@ class Replication:
         self.in_pipeline.area = 0.0
         tl.customers.append(self.customers.close_period(now, length))
         tl.busy.append(self.dispatch.tally(now))
-        tl.available.append(self.calendar.working_hours(start, now))
+        tl.available.append([w.calendar.working_hours(start, now) for w in self.workers])
         self._period_start = now
 
     def _sweep_stuck(self) -> None:

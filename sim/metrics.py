@@ -80,8 +80,8 @@ class Timeline:
     """Time-average leads in each stage, per period."""
     busy: list[list[float]] = field(default_factory=list)
     """Busy working hours of each person, per period."""
-    available: list[float] = field(default_factory=list)
-    """Working hours open in each period."""
+    available: list[list[float]] = field(default_factory=list)
+    """Working hours open to each person in each period (their role's calendar)."""
     customers: list[float] = field(default_factory=list)
     pipeline: list[float] = field(default_factory=list)
     """Time-average leads in the pipeline, per period."""

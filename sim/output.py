@@ -149,8 +149,7 @@ def _weekly_rows(result: RunResult) -> list[list[Any]]:
             head = [r.replication, a / 24, b / 24]
             rows.append([*head, "pipeline", "", tl.pipeline[i]])
             rows.extend([*head, "wip", sid, tl.wip[i][k]] for k, sid in enumerate(stage_ids))
-            avail = tl.available[i]
-            rows.extend([*head, "utilization", n, tl.busy[i][j] / avail if avail else 0.0]
+            rows.extend([*head, "utilization", n, tl.busy[i][j] / tl.available[i][j] if tl.available[i][j] else 0.0]
                         for j, n in enumerate(names))
             if result.scenario.customers is not None:
                 rows.append([*head, "customers", "", tl.customers[i]])

@@ -67,13 +67,14 @@ def collect(rep: Replication) -> ReplicationResult:
             "handoffs": float(t.handoffs), "lost_cooled": float(t.lost_cooled),
             "lost_handoff": float(t.lost_handoff), "stuck_at_end": float(st.stuck_at_end),
         }
-    available = sum(tl.available[i] for i in measured)
+    available = [sum(tl.available[i][j] for i in measured) for j in range(len(rep.workers))]
     busy = [sum(tl.busy[i][j] for i in measured) for j in range(len(rep.workers))]
-    staff = {wk.name: (busy[j] / available if available else 0.0) for j, wk in enumerate(rep.workers)}
+    staff = {wk.name: (busy[j] / available[j] if available[j] else 0.0) for j, wk in enumerate(rep.workers)}
     roles: dict[str, float] = {}
     for role in rep.scenario.roles:
         idx = [j for j, wk in enumerate(rep.workers) if wk.role == role]
-        roles[role] = sum(busy[j] for j in idx) / (available * len(idx)) if idx and available else 0.0
+        open_hours = sum(available[j] for j in idx)
+        roles[role] = sum(busy[j] for j in idx) / open_hours if open_hours else 0.0
     cb = rep.customers
     customers: dict[str, float | None] = {
         "new": float(cb.new), "churned": float(cb.churned),

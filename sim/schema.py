@@ -114,6 +114,9 @@ class Role(_Section):
     hours_per_week: float | None = Field(None, gt=0, description="contracted hours if below the calendar's")
     cost_per_year: float | None = Field(None, ge=0, description="fully loaded cost of one person")
     can_do: list[str] | None = Field(None, description="stages this role may be given (optimizer)")
+    calendar: Literal["always"] | Calendar | None = Field(
+        None, description="this role's own working hours (e.g. an inbound desk 8-20, 7 days); default: the "
+        "scenario's calendar")
 
 
 class Person(_Section):
@@ -268,3 +271,10 @@ class Scenario(_Section):
     def hours_per_week(self) -> float:
         """Working hours in a full week of the calendar."""
         return 168.0 if self.calendar == "always" else self.calendar.hours_per_week
+
+    def role_hours_per_week(self, role: str) -> float:
+        """Working hours in a full week of the calendar this role works by."""
+        cal = self.roles[role].calendar
+        if cal is None:
+            return self.hours_per_week
+        return 168.0 if cal == "always" else cal.hours_per_week

@@ -23,7 +23,7 @@ class Member:
     role: str
     stages: tuple[str, ...]
     capacity: float
-    """Share of the calendar's working time this person gives the team (capacity × contracted hours)."""
+    """Share of their calendar's working time this person gives the team (capacity × contracted hours)."""
     named: bool
 
 
@@ -54,7 +54,7 @@ def build_team(scenario: Scenario) -> Team:
     members: list[Member] = []
     listed = {p.role for p in scenario.people or ()}
     for role_name, role in scenario.roles.items():
-        share = (role.hours_per_week / scenario.hours_per_week) if role.hours_per_week else 1.0
+        share = (role.hours_per_week / scenario.role_hours_per_week(role_name)) if role.hours_per_week else 1.0
         if role_name in listed:
             for p in scenario.people or ():
                 if p.role == role_name:

@@ -261,3 +261,35 @@ stages:
     for e in events:
         if e[3] == "b" and e[4] == "start":
             assert e[6] == owner[e[1]]
+
+
+def test_a_role_with_its_own_hours_works_when_the_office_is_closed(load_yaml: Load) -> None:
+    sc = load_yaml(HEAD + OFFICE + """
+sources: [{name: s, rate: 0/h, enters: a, batches: [{at: 130h, count: 1}]}]
+roles:
+  desk: {headcount: 1, calendar: {hours_per_day: 12, days_per_week: 7, day_starts: 8h}}
+  rep: {headcount: 1}
+stages:
+  - {id: a, role: desk, work: {dist: fixed, value: 1h}, outcomes: {b: 1}}
+  - {id: b, role: rep, work: {dist: fixed, value: 1h}, outcomes: {won: 1}}
+""")
+    events, rep = run(sc)
+    # Saturday 10:00 (130h): the desk works weekends; the rep starts Monday 9:00 (177h)
+    assert times(events, "a", "start") == [130.0]
+    assert times(events, "b", "start") == [177.0]
+    r = collect(rep)
+    assert r.staff["desk-1"] == pytest.approx(1 / (3 * 84))  # 1 busy hour of 3 weeks x 84 open hours
+    assert r.staff["rep-1"] == pytest.approx(1 / (3 * 40))
+
+
+def test_a_role_calendar_cannot_move_time_zero(load_yaml: Load) -> None:
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"roles\.desk\.calendar\.start_date='2027-02-01': a role's calendar"):
+        load_yaml(HEAD + OFFICE + """
+sources: [{name: s, rate: 1/h, enters: a}]
+roles:
+  desk: {headcount: 1, calendar: {start_date: 2027-02-01}}
+stages:
+  - {id: a, role: desk, work: {dist: fixed, value: 1h}, outcomes: {won: 1}}
+""")
