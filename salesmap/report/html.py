@@ -41,7 +41,9 @@ th,td{padding:3px 8px;border-bottom:1px solid #e4e7eb;text-align:right}
 th:first-child,td:first-child{text-align:left} table[data-table=people] td:nth-child(3){text-align:left}
 .over{color:#c62828;font-weight:bold} .better{color:#2e7d32;font-weight:bold} .worse{color:#c62828;font-weight:bold}
 .changed{color:#b8860b} .same{color:#7b8794}
-@page{size:A3 landscape;margin:10mm} @media print{body{margin:0} section,figure,table{break-inside:avoid}}
+@page{size:A3 landscape;margin:10mm}
+@media print{body{margin:0} section,figure,table{break-inside:avoid} .map{overflow:visible;border:none}
+ figure svg.fixed{max-width:100%;width:100%;height:auto}}
 """
 
 
