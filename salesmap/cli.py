@@ -1,4 +1,4 @@
-"""The `salesmap` command line: run, compare, report, map, validate, schema.
+"""The `salesmap` command line: run, compare, report, map, optimize, validate, schema.
 
 Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 130 interrupted.
 """
@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from salesmap.compare_view import print_comparison
+from salesmap.optimize_cmd import add_parser as add_optimize_parser
+from salesmap.optimize_cmd import run_optimize
 from salesmap.report import compare_report, map_page, report_for, run_report
 from salesmap.report.html import map_html
 from salesmap.tables import print_summary
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     mp.add_argument("--out", type=Path, help="where to write the map (.svg, or .html for a page; default "
                     "<scenario>-map.svg in the current folder)")
     mp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    add_optimize_parser(sub)
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -84,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "map":
             return _map(args)
+        if args.command == "optimize":
+            return run_optimize(args, err)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":

@@ -92,7 +92,12 @@ def _browser_or_skip() -> str:
         if os.environ.get("SALESMAP_REQUIRE_BROWSER"):
             pytest.fail("SALESMAP_REQUIRE_BROWSER is set but no chromium is installed")
         pytest.skip("no chromium on this machine (CI installs Debian's package)")
-    pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if os.environ.get("SALESMAP_REQUIRE_BROWSER"):
+            pytest.fail("SALESMAP_REQUIRE_BROWSER is set but playwright is not installed (pip install -e '.[test]')")
+        pytest.skip("playwright is not installed")
     return path
 
 

@@ -1,0 +1,10 @@
+"""Decisions: who should be responsible for which stage, and how many people each role needs.
+
+Imports `sim`; `sim` never imports it.
+"""
+
+from optimize.assign import Objective, Plan, Settings, Status, check_plan, solve_assignment
+from optimize.workload import Staff, WorkItem, Workload, measure_workload
+
+__all__ = ["Objective", "Plan", "Settings", "Staff", "Status", "WorkItem", "Workload", "check_plan",
+           "measure_workload", "solve_assignment"]

@@ -1,0 +1,388 @@
+"""Who should be responsible for which stage: a mixed-integer model in PuLP.
+
+Variables: y[i,s] = 1 if person i is responsible for stage s; f[i,k] = the share of work item k that
+i carries; U = the highest utilization. Constraints: each item is fully carried, only by people
+responsible for its stage and eligible for it; utilization_i = Σ_k W_k f[i,k] / H_i <= U; at most N
+stages and at least one per person; at least M people per stage (cover for absence); at most K
+changed responsibilities against today; kept people stay as they are.
+
+Objectives are lexicographic: first the one asked for (highest utilization; total overload above the
+threshold; or queueing delay, Σ ρ²/(1-ρ) by tangent cuts), then, holding it within 0.5%, fewer changes,
+fewer stages per person and more continuity along the main flow (one person doing consecutive
+stages saves a handoff). Constant terms stay out of every objective (they would distort the gap).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from optimize.workload import Workload
+
+__all__ = ["Objective", "Plan", "Settings", "Status", "check_plan", "solve_assignment"]
+
+SOLVERS = {"cbc": "PULP_CBC_CMD", "highs": "HiGHS"}
+TANGENTS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95)
+RHO_MAX = 0.95
+SECONDARY_SLACK = 0.005
+TOL = 1e-6
+
+
+class Objective(enum.Enum):
+    BALANCED = "balanced"
+    """Lowest highest utilization."""
+    OVERLOAD = "overload"
+    """Least total utilization above the overload threshold, then the lowest highest utilization."""
+    CYCLE_TIME = "cycle-time"
+    """Least queueing delay: Σ ρ²/(1-ρ) over people (M/M/1 queue length; Little's law: ∝ mean wait)."""
+
+
+class Status(enum.Enum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    """A solution that satisfies every constraint, not proven optimal (time limit)."""
+    INFEASIBLE = "infeasible"
+    NO_IMPROVEMENT = "no_improvement"
+    NOT_SOLVED = "not_solved"
+    """No solution at all within the time limit, or the solver's answer failed our check."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_moves: int | None = None
+    max_stages: int | None = None
+    min_cover: int = 1
+    keep: tuple[str, ...] = ()
+    objective: Objective = Objective.BALANCED
+    solver: str = "cbc"
+    time_limit: float = 60.0
+    overload_threshold: float = 0.85
+
+
+@dataclass(frozen=True)
+class Plan:
+    status: Status
+    solver: str
+    message: str
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    responsibilities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    utilization: dict[str, float] = field(default_factory=dict)
+    """Predicted by the model (work over available hours)."""
+    changes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def max_utilization(self) -> float:
+        return max(self.utilization.values(), default=0.0)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence solver banners written straight to the process's stdout (HiGHS prints one): they would
+    corrupt `--json` output. Also the PuLP 3.3 notice that its bundled CBC goes away in PuLP 4 (which
+    needs Python >= 3.12 and `pulp[cbc]`; see docs/DESIGN.md): true, and nothing a user can act on."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="PULP_CBC_CMD is deprecated", category=DeprecationWarning)
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _solver(name: str, time_limit: float) -> Any:
+    if name not in SOLVERS:
+        raise ValueError(f"solver {name!r}: choose one of {', '.join(SOLVERS)}")
+    with _quiet():
+        return pulp.getSolver(SOLVERS[name], msg=False, timeLimit=max(time_limit, 0.01))
+
+
+class _Model:
+    """The variables and constraints shared by every objective.
+
+    Work of an item is shared equally among the people responsible for it (a shared queue does not
+    let anyone choose their share), so a person's hours are Σ_k W_k y[i,k] / n_k with n_k the number
+    of holders, made linear with one binary per possible n_k; the focus penalty multiplies a person's
+    hours by 1 + p·(stages beyond the free number), linear with one binary per possible stage count.
+    """
+
+    def __init__(self, wl: Workload, st: Settings, relax: frozenset[str] = frozenset()) -> None:
+        self.wl, self.st = wl, st
+        self.prob = prob = pulp.LpProblem("assignment", pulp.LpMinimize)
+        people = wl.people
+        P = range(len(people))  # noqa: N806
+        self.y = {(i, s): prob.add_variable(f"y_{i}_{s}", cat=pulp.LpBinary) for i in P for s in people[i].eligible}
+        self.U = prob.add_variable("U", 0)
+        self.today = {(i, s): 1 if s in people[i].stages else 0 for (i, s) in self.y}
+        hours: dict[int, list[Any]] = {i: [] for i in P}
+        for k, it in enumerate(wl.items):
+            holders = [i for i in P if wl.item_eligible(people[i], it)]
+            n = pulp.lpSum(self.y[i, it.stage] for i in holders)
+            counts = range(1, len(holders) + 1)
+            d = {c: self.prob.add_variable(f"n_{k}_{c}", cat=pulp.LpBinary) for c in counts}
+            prob += pulp.lpSum(d.values()) == 1, f"one_count_{k}"
+            prob += pulp.lpSum(c * d[c] for c in counts) - n == 0, f"count_{k}"
+            for i in holders:
+                x = self.prob.add_variable(f"x_{i}_{k}", 0)
+                for c in counts:
+                    prob += x - (it.hours_per_week / c) * (self.y[i, it.stage] + d[c]) >= -it.hours_per_week / c
+                hours[i].append(x)
+        self.work = {}
+        for i in P:
+            p = people[i]
+            ys = [self.y[i, s] for s in p.eligible]
+            base = pulp.lpSum(hours[i])
+            w = self.prob.add_variable(f"w_{i}", 0)
+            prob += w - base >= 0, f"work_{i}"
+            if wl.per_extra_stage > 0 and len(ys) > wl.free_stages:
+                top = sum(it.hours_per_week for it in wl.items if wl.item_eligible(p, it)) * wl.focus(len(ys))
+                eta = {m: self.prob.add_variable(f"m_{i}_{m}", cat=pulp.LpBinary) for m in range(len(ys) + 1)}
+                prob += pulp.lpSum(eta.values()) == 1
+                prob += pulp.lpSum(m * eta[m] for m in eta) - pulp.lpSum(ys) == 0
+                for m in eta:
+                    if wl.focus(m) > 1:
+                        prob += w - wl.focus(m) * base - top * eta[m] >= -top
+            self.work[i] = w
+            prob += w - p.hours_per_week * self.U <= 0, f"util_{i}"
+            if ys:
+                prob += pulp.lpSum(ys) >= 1, f"some_stage_{i}"
+            if st.max_stages is not None and "max_stages" not in relax:
+                prob += pulp.lpSum(ys) <= st.max_stages, f"max_stages_{i}"
+        for k, it in enumerate(wl.items):
+            holders = [i for i in P if wl.item_eligible(people[i], it)]
+            prob += pulp.lpSum(self.y[i, it.stage] for i in holders) >= 1, f"carried_{k}"
+        if "min_cover" not in relax:
+            for s in wl.stages:
+                prob += pulp.lpSum(self.y[i, t] for (i, t) in self.y if t == s) >= st.min_cover, f"cover_{s}"
+        if st.max_moves is not None and "max_moves" not in relax:
+            prob += self.changes_expr() <= st.max_moves - sum(self.today.values()), "max_moves"
+        if "keep" not in relax:
+            kept = set(st.keep)
+            for (i, s), v in self.y.items():
+                if people[i].name in kept:
+                    prob += v == self.today[i, s], f"keep_{i}_{s}"
+
+    def rho(self, i: int) -> Any:
+        return (1 / self.wl.people[i].hours_per_week) * self.work[i]
+
+    def changes_expr(self) -> Any:
+        """Changed responsibilities minus the constant Σ today (added back by the caller)."""
+        return pulp.lpSum((1 - 2 * self.today[key]) * v for key, v in self.y.items())
+
+    def continuity_expr(self) -> Any:
+        z = []
+        for (i, s), v in self.y.items():
+            nxt = self.wl.main_flow.get(s)
+            if nxt is not None and (i, nxt) in self.y:
+                zv = self.prob.add_variable(f"z_{i}_{s}", 0, 1)
+                self.prob += zv - v <= 0
+                self.prob += zv - self.y[i, nxt] <= 0
+                z.append(zv)
+        return pulp.lpSum(z)
+
+    def primary(self) -> Any:
+        obj = self.st.objective
+        if obj is Objective.BALANCED:
+            return self.U
+        if obj is Objective.OVERLOAD:
+            excess = []
+            for i in range(len(self.wl.people)):
+                e = self.prob.add_variable(f"e_{i}", 0)
+                self.prob += self.rho(i) - e <= self.st.overload_threshold
+                excess.append(e)
+            return pulp.lpSum(excess) + 1e-3 * self.U
+        delays = []
+        for i in range(len(self.wl.people)):
+            t = self.prob.add_variable(f"t_{i}", 0)
+            r = self.rho(i)
+            self.prob += r <= RHO_MAX, f"stable_{i}"
+            for p in TANGENTS:
+                g, dg = p * p / (1 - p), (2 * p - p * p) / (1 - p) ** 2
+                self.prob += t - dg * r >= g - dg * p
+            delays.append(t)
+        return pulp.lpSum(delays)
+
+
+def solve_assignment(wl: Workload, st: Settings) -> Plan:
+    """The best responsibilities under the settings, checked against every constraint."""
+    started = time.perf_counter()
+    problem = _precheck(wl, st)
+    if problem:
+        return Plan(Status.INFEASIBLE, st.solver, problem, seconds=time.perf_counter() - started)
+    m = _Model(wl, st)
+    primary = m.primary()
+    m.prob.setObjective(primary)
+    status1, value1, bound = _solve(m, st, st.time_limit)
+    if status1 in (Status.INFEASIBLE, Status.NOT_SOLVED):
+        msg = _diagnose(wl, st) if status1 is Status.INFEASIBLE else "no solution within the time limit"
+        return Plan(status1, st.solver, msg, seconds=time.perf_counter() - started)
+    assert value1 is not None
+    # secondary: hold the primary within a small slack, then fewer changes, fewer stages, continuity
+    m.prob += primary <= value1 * (1 + SECONDARY_SLACK) + 1e-6, "hold_primary"
+    secondary = m.changes_expr() + 0.1 * pulp.lpSum(m.y.values()) - 0.1 * m.continuity_expr()
+    m.prob.setObjective(secondary)
+    left = max(st.time_limit - (time.perf_counter() - started), 1.0)
+    status2, _, _ = _solve(m, st, left)
+    status = status1 if status2 in (Status.OPTIMAL, Status.FEASIBLE) else Status.FEASIBLE
+    if status2 not in (Status.OPTIMAL, Status.FEASIBLE):
+        # the primary solution is still in the variables only if phase 2 kept it; re-solve phase 1
+        m2 = _Model(wl, st)
+        m2.prob.setObjective(m2.primary())
+        _solve(m2, st, st.time_limit)
+        m = m2
+    elif status2 is Status.FEASIBLE:
+        status = Status.FEASIBLE
+    plan = _read(m, wl, status, st, value1, bound, time.perf_counter() - started)
+    problems = check_plan(wl, st, plan)
+    if problems:
+        return Plan(Status.NOT_SOLVED, st.solver, "the solver's answer fails the constraints: " + "; ".join(problems),
+                    seconds=plan.seconds)
+    return plan
+
+
+def _solve(m: _Model, st: Settings, time_limit: float) -> tuple[Status, float | None, float | None]:
+    """Solve; map PuLP's codes honestly. 'Optimal' after a time limit has sol_status 2: feasible only."""
+    solver = _solver(st.solver, time_limit)
+    with _quiet():
+        m.prob.solve(solver)
+    if m.prob.status == pulp.LpStatusInfeasible or m.prob.sol_status == pulp.LpSolutionInfeasible:
+        return Status.INFEASIBLE, None, None
+    if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return Status.NOT_SOLVED, None, None
+    value = pulp.value(m.prob.objective)
+    bound = None
+    if st.solver == "highs":
+        try:
+            bound = float(m.prob.solverModel.getInfo().mip_dual_bound)
+        except (AttributeError, TypeError, ValueError):
+            bound = None
+    proven = m.prob.status == pulp.LpStatusOptimal and m.prob.sol_status == pulp.LpSolutionOptimal
+    return (Status.OPTIMAL if proven else Status.FEASIBLE), float(value), bound
+
+
+def _read(m: _Model, wl: Workload, status: Status, st: Settings, value: float, bound: float | None,
+          seconds: float) -> Plan:
+    resp: dict[str, list[str]] = {p.name: [] for p in wl.people}
+    for (i, s), v in m.y.items():
+        if (v.value() or 0) > 0.5:
+            resp[wl.people[i].name].append(s)
+    order = {s: n for n, s in enumerate(wl.stages)}
+    final = {n: tuple(sorted(v, key=order.__getitem__)) for n, v in resp.items()}
+    util = wl.predict(final)
+    changes = sum(len(set(resp[p.name]) ^ set(p.stages)) for p in wl.people)
+    if bound is None:
+        bound = _lp_bound(wl, st)
+    gap = 0.0 if status is Status.OPTIMAL and st.solver == "cbc" else \
+        (max(0.0, (value - bound) / max(abs(value), 1e-9)) if bound is not None and math.isfinite(bound) else None)
+    return Plan(status, st.solver, "", value, bound, gap, final, util, changes, seconds)
+
+
+def _lp_bound(wl: Workload, st: Settings) -> float | None:
+    """The LP relaxation's value of the primary objective: a bound that is always available."""
+    m = _Model(wl, st)
+    m.prob.setObjective(m.primary())
+    for v in m.prob.variables():
+        if v.cat == pulp.LpInteger:
+            v.cat = pulp.LpContinuous
+    with _quiet():
+        m.prob.solve(_solver(st.solver, st.time_limit))
+    if m.prob.status != pulp.LpStatusOptimal:
+        return None
+    return float(pulp.value(m.prob.objective))
+
+
+def _precheck(wl: Workload, st: Settings) -> str:
+    """Constraints that cannot be met, named, before any solving."""
+    names = {p.name for p in wl.people}
+    unknown = [k for k in st.keep if k not in names]
+    if unknown:
+        return f"--keep {', '.join(unknown)}: no such person (people: {', '.join(sorted(names))})"
+    for it in wl.items:
+        if not any(wl.item_eligible(p, it) for p in wl.people):
+            who = f"of role {it.role} " if it.role else ""
+            return (f"stage {it.stage}: no person {who}may take it (check the roles' can_do); the constraint "
+                    "'every stage's work is carried' cannot be met")
+    for s in wl.stages:
+        n = sum(1 for p in wl.people if s in p.eligible)
+        if n < st.min_cover:
+            return f"--min-cover {st.min_cover}: stage {s} has only {n} eligible people"
+    if st.max_stages is not None and st.max_stages < 1:
+        return f"--max-stages-per-person {st.max_stages}: must be >= 1"
+    if st.max_stages is not None and len(wl.people) * st.max_stages < len(wl.stages) * st.min_cover:
+        return (f"--max-stages-per-person {st.max_stages}: {len(wl.people)} people can hold at most "
+                f"{len(wl.people) * st.max_stages} responsibilities; the stages need {len(wl.stages) * st.min_cover}")
+    return ""
+
+
+def _diagnose(wl: Workload, st: Settings) -> str:
+    """Which constraint makes the problem infeasible: drop one group at a time and see."""
+    groups = [("max_moves", f"--max-moves {st.max_moves}"), ("max_stages", f"--max-stages-per-person {st.max_stages}"),
+              ("min_cover", f"--min-cover {st.min_cover}"), ("keep", f"--keep {' '.join(st.keep)}")]
+    for key, label in groups:
+        m = _Model(wl, st, relax=frozenset({key}))
+        if key == "max_moves" and st.max_moves is not None:
+            m.prob.setObjective(m.changes_expr())
+            status, value, _ = _solve(m, st, st.time_limit)
+            if status in (Status.OPTIMAL, Status.FEASIBLE) and value is not None:
+                need = round(value + sum(m.today.values()))
+                return f"{label} is too small: the other constraints need at least {need} changed responsibilities"
+            continue
+        m.prob.setObjective(m.U)
+        status, _, _ = _solve(m, st, st.time_limit)
+        if status in (Status.OPTIMAL, Status.FEASIBLE):
+            return f"{label} cannot be met together with the other constraints (without it there is a solution)"
+    if st.objective is Objective.CYCLE_TIME:
+        return f"someone would have to be more than {RHO_MAX:.0%} busy: the team is too small for this workload"
+    return "the constraints cannot all be met together"
+
+
+def check_plan(wl: Workload, st: Settings, plan: Plan) -> list[str]:
+    """Every constraint, recomputed from the plan itself; empty when it holds."""
+    out: list[str] = []
+    resp = {n: set(v) for n, v in plan.responsibilities.items()}
+    people = {p.name: p for p in wl.people}
+    for name, stages in resp.items():
+        p = people[name]
+        bad = stages - set(p.eligible)
+        if bad:
+            out.append(f"{name} is not eligible for {', '.join(sorted(bad))}")
+        if st.max_stages is not None and len(stages) > st.max_stages:
+            out.append(f"{name} holds {len(stages)} stages (max {st.max_stages})")
+        if p.eligible and not stages:
+            out.append(f"{name} holds no stage")
+        if name in st.keep and stages != set(p.stages):
+            out.append(f"{name} was to be kept as is")
+    for it in wl.items:
+        if not any(it.stage in resp[p.name] and wl.item_eligible(p, it) for p in wl.people):
+            out.append(f"nobody carries the {it.role or ''} work of stage {it.stage}")
+    for s in wl.stages:
+        n = sum(1 for v in resp.values() if s in v)
+        if n < st.min_cover:
+            out.append(f"stage {s} has {n} responsible people (min {st.min_cover})")
+    changes = sum(len(resp[p.name] ^ set(p.stages)) for p in wl.people)
+    if changes != plan.changes:
+        out.append(f"the plan counts {plan.changes} changes, there are {changes}")
+    if st.max_moves is not None and changes > st.max_moves:
+        out.append(f"{changes} changes (max {st.max_moves})")
+    predicted = wl.predict(plan.responsibilities)
+    if any(abs(predicted[n] - u) > 1e-6 for n, u in plan.utilization.items()):
+        out.append("the plan's utilization does not follow from its responsibilities")
+    if st.objective is Objective.CYCLE_TIME and plan.max_utilization > RHO_MAX + TOL:
+        out.append(f"someone is {plan.max_utilization:.1%} busy (max {RHO_MAX:.0%})")
+    return out

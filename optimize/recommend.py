@@ -1,0 +1,116 @@
+"""Turn a plan into a scenario that runs as it is, moves a manager can read, and a verdict from
+simulating it with the same random numbers as today."""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from optimize.assign import Objective, Plan
+from optimize.workload import Workload
+from sim.compare import compare
+from sim.runner import RunResult, simulate
+from sim.scenario import scenario_from_data
+from sim.schema import Scenario
+from sim.stats import paired_delta
+from sim.team import build_team
+
+__all__ = ["Verdict", "apply_plan", "describe_moves", "max_utilization", "verify"]
+
+
+def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> tuple[dict[str, Any], Scenario]:
+    """The scenario's data with every person listed and responsible for the plan's stages."""
+    team = build_team(sc)
+    new = copy.deepcopy(data)
+    people = []
+    for m in team.members:
+        entry: dict[str, Any] = {"name": m.name, "role": m.role, "stages": list(plan.responsibilities[m.name])}
+        original = next((p for p in sc.people or () if p.name == m.name), None)
+        if original is not None and original.capacity != 1.0:
+            entry["capacity"] = original.capacity
+        people.append(entry)
+    new["people"] = people
+    for role in new.get("roles", {}).values():
+        if isinstance(role, dict):
+            role.pop("headcount", None)
+    return new, scenario_from_data(new, source)
+
+
+def max_utilization(run: RunResult) -> list[float]:
+    """The busiest person's utilization in each replication."""
+    return [max(r.staff.values()) for r in run.replications]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verified: bool
+    reason: str
+    after: RunResult
+    deltas: dict[str, Any]
+
+
+def verify(objective: Objective, before: RunResult, scenario: Scenario) -> Verdict:
+    """Simulate the recommendation on the same seed and replications and judge it, paired."""
+    after = simulate(scenario, replications=len(before.replications), seed=before.seed)
+    deltas = compare(before, after)
+    top = paired_delta(max_utilization(before), max_utilization(after))
+    top["verdict"] = "better" if top["significant"] and top["mean"] < 0 else \
+        ("worse" if top["significant"] else "same")
+    deltas["kpis"]["max_utilization"] = top
+    k = deltas["kpis"]
+    if k["won_per_week"]["verdict"] == "worse":
+        return Verdict(False, "fewer wins per week (significant)", after, deltas)
+    if objective is Objective.CYCLE_TIME:
+        target, name = k["cycle_time_days"], "cycle time"
+    else:
+        target, name = top, "the busiest person's utilization"
+    if target["verdict"] != "better":
+        return Verdict(False, f"{name} does not improve significantly in simulation "
+                       f"({_pm(target)})", after, deltas)
+    if k["cycle_time_days"]["verdict"] == "worse" and objective is not Objective.CYCLE_TIME:
+        return Verdict(False, f"cycle time gets worse ({_pm(k['cycle_time_days'])})", after, deltas)
+    return Verdict(True, f"{name} improves: {_pm(target)}", after, deltas)
+
+
+def _pm(d: dict[str, Any]) -> str:
+    lo, hi = d["ci95"]
+    if lo is None or d["mean"] is None:
+        return "not measurable"
+    return f"{d['mean']:+.3g} [{lo:+.3g}, {hi:+.3g}]"
+
+
+def describe_moves(wl: Workload, plan: Plan, simulated: dict[str, float | None]) -> list[dict[str, Any]]:
+    """Per person who changes: what they add and drop, and a sentence a manager can act on."""
+    before = {p.name: set(p.stages) for p in wl.people}
+    role = {p.name: p.role for p in wl.people}
+    after = {n: set(v) for n, v in plan.responsibilities.items()}
+    gains: dict[str, list[str]] = {}
+    for n, stages in after.items():
+        for s in sorted(stages - before[n]):
+            gains.setdefault(s, []).append(n)
+    moves = []
+    for p in wl.people:
+        add = [s for s in wl.stages if s in after[p.name] - before[p.name]]
+        drop = [s for s in wl.stages if s in before[p.name] - after[p.name]]
+        if not add and not drop:
+            continue
+        u = simulated.get(p.name)
+        busy = f"{100 * u:.0f}% busy" if u is not None and math.isfinite(u) else "busy"
+        parts = [f"{p.name} ({p.role}), {busy} over {len(before[p.name])} stage(s)"]
+        if drop:
+            takers = sorted({t for s in drop for t in gains.get(s, [])} - {p.name})
+            to = f" to {', '.join(f'{t} ({role[t]}, {_pct(simulated.get(t))})' for t in takers)}" if takers else ""
+            parts.append(f"hand {', '.join(drop)}{to}")
+        if add:
+            parts.append(f"take on {', '.join(add)}")
+        after_u = plan.utilization[p.name]
+        parts.append(f"predicted {100 * after_u:.0f}% busy after")
+        moves.append({"person": p.name, "add": add, "remove": drop, "text": ": ".join(parts[:1]) + ": " +
+                      "; ".join(parts[1:])})
+    return moves
+
+
+def _pct(u: float | None) -> str:
+    return f"{100 * u:.0f}%" if u is not None else "?"

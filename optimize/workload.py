@@ -1,0 +1,114 @@
+"""The work each stage needs and the people who could do it: the optimizer's input.
+
+Work comes in items: a stage's activities grouped by the role they require (None: anyone responsible
+for the stage). Weekly hours = visits per week (simulated, with its CI) × mean effort per visit (exact,
+from the scenario's distributions, so it does not depend on who does the work today).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.distributions import mean_of
+from sim.runner import RunResult
+from sim.schema import Scenario
+from sim.stats import stat
+from sim.team import build_team
+
+__all__ = ["Staff", "WorkItem", "Workload", "measure_workload"]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    stage: str
+    role: str | None
+    """Only people of this role may carry it (None: anyone responsible for the stage)."""
+    hours_per_week: float
+    ci95: tuple[float | None, float | None]
+
+
+@dataclass(frozen=True)
+class Staff:
+    name: str
+    role: str
+    hours_per_week: float
+    """Working hours this person gives the team per week (capacity × the role's calendar)."""
+    stages: tuple[str, ...]
+    """Responsible for today."""
+    eligible: tuple[str, ...]
+    """May be made responsible for (role's can_do, defaulting to what the role does today)."""
+    utilization: float | None
+    """Simulated today."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    items: tuple[WorkItem, ...]
+    people: tuple[Staff, ...]
+    stages: tuple[str, ...]
+    main_flow: dict[str, str]
+    """Stage -> its most likely next stage (for continuity: one person doing both saves a handoff)."""
+    free_stages: int = 0
+    per_extra_stage: float = 0.0
+    """The scenario's focus penalty: work × (1 + per_extra_stage × stages beyond free_stages)."""
+
+    def focus(self, stages: int) -> float:
+        return 1.0 + self.per_extra_stage * max(0, stages - self.free_stages)
+
+    def predict(self, responsibilities: dict[str, tuple[str, ...]]) -> dict[str, float]:
+        """Utilization of each person if every item's work is shared equally among the people
+        responsible for it (what a shared queue does on average), stretched by the focus penalty."""
+        holders = {k: [p for p in self.people if it.stage in responsibilities.get(p.name, ())
+                       and self.item_eligible(p, it)] for k, it in enumerate(self.items)}
+        out = {}
+        for p in self.people:
+            mine = responsibilities.get(p.name, ())
+            base = sum(it.hours_per_week / len(holders[k]) for k, it in enumerate(self.items)
+                       if p in holders[k])
+            out[p.name] = base * self.focus(len(mine)) / p.hours_per_week
+        return out
+
+    def item_eligible(self, person: Staff, item: WorkItem) -> bool:
+        return item.stage in person.eligible and (item.role is None or item.role == person.role)
+
+
+def _can_do(sc: Scenario) -> dict[str, set[str]]:
+    team = build_team(sc)
+    out: dict[str, set[str]] = {}
+    for role, spec in sc.roles.items():
+        today = {s for m in team.of_role(role) for s in m.stages}
+        out[role] = set(spec.can_do) if spec.can_do is not None else today
+    return out
+
+
+def measure_workload(sc: Scenario, run: RunResult) -> Workload:
+    """Items, people and the main flow of a scenario, from one simulated run of it."""
+    weeks = (sc.horizon - sc.warmup) / 168
+    items = []
+    for st in sc.stages:
+        visits = [r.stages[st.id]["entered"] / weeks for r in run.replications]  # type: ignore[operator]
+        groups: dict[str | None, float] = {}
+        for a in st.work_items:
+            groups[a.role] = groups.get(a.role, 0.0) + mean_of(a.work)
+        for role, effort in groups.items():
+            s = stat([v * effort for v in visits])
+            lo, hi = s["ci95"]
+            items.append(WorkItem(st.id, role, float(s["mean"] or 0.0), (lo, hi)))
+    team = build_team(sc)
+    can_do = _can_do(sc)
+    people = []
+    for m in team.members:
+        eligible = [s.id for s in sc.stages if s.id in m.stages or s.id in can_do[m.role]]
+        # a stage is only worth taking on if one of its items may be carried by this role
+        eligible = [s for s in eligible if any(i.stage == s and i.role in (None, m.role) for i in items)]
+        util = run.summary["staff"][m.name]["utilization"]["mean"]
+        people.append(Staff(m.name, m.role, m.capacity * sc.role_hours_per_week(m.role), m.stages,
+                            tuple(eligible), util))
+    main_flow = {}
+    for st in sc.stages:
+        nxt = [(p, t) for t, p in st.outcomes.items() if t not in ("won", "lost")]
+        if nxt:
+            main_flow[st.id] = max(nxt)[1]
+    fp = sc.focus_penalty
+    return Workload(tuple(items), tuple(people), tuple(s.id for s in sc.stages), main_flow,
+                    fp.free_stages if fp else 0, fp.per_extra_stage if fp else 0.0)

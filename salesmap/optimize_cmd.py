@@ -1,0 +1,178 @@
+"""`salesmap optimize`: recommend who should be responsible for which stage, verified by simulation."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from optimize.assign import Objective, Settings, Status
+from optimize.recommend import describe_moves, max_utilization
+from optimize.search import Search, search
+from optimize.workload import measure_workload
+from sim.errors import SalesSimError
+from sim.output import safe_name, summary_json, write_text
+from sim.runner import simulate
+from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.stats import stat
+
+__all__ = ["add_parser", "run_optimize"]
+
+
+class OptimizeError(SalesSimError):
+    """Settings the optimizer cannot meet (the message names the constraint)."""
+
+
+def add_parser(sub: Any) -> None:
+    op = sub.add_parser("optimize", help="recommend who should be responsible for which stage (verified by "
+                        "simulation)")
+    op.add_argument("file", type=Path)
+    op.add_argument("--max-moves", type=int, help="at most K changed responsibilities against today")
+    op.add_argument("--max-stages-per-person", type=int, help="at most N stages per person")
+    op.add_argument("--min-cover", type=int, default=1, help="at least M people responsible for each stage")
+    op.add_argument("--keep", nargs="+", default=[], metavar="NAME", help="people to leave as they are")
+    op.add_argument("--objective", choices=[o.value for o in Objective], default="balanced")
+    op.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
+    op.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    op.add_argument("--replications", type=int, help="override the file's replications")
+    op.add_argument("--seed", type=int, help="override the file's seed")
+    op.add_argument("--out", type=Path, help="recommended scenario (default results/optimize-<name>-<time>/"
+                    "recommended.yaml); recommendation.json is written beside it")
+    op.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    op.add_argument("--frontier", action="store_true", help="show the whole trade-off: relief per number of changes")
+    op.add_argument("--json", action="store_true", help="print recommendation.json to stdout instead of tables")
+
+
+def run_optimize(args: argparse.Namespace, err: Console) -> int:
+    for flag, value, low in (("--max-moves", args.max_moves, 0), ("--max-stages-per-person", args.max_stages_per_person,
+                                                                    1), ("--min-cover", args.min_cover, 1),
+                             ("--replications", args.replications, 2)):
+        if value is not None and value < low:
+            raise OptimizeError(f"{flag} {value}: must be >= {low}")
+    if args.time_limit <= 0:
+        raise OptimizeError(f"--time-limit {args.time_limit}: must be > 0")
+    sc = load_scenario(args.file)
+    out = args.out or Path("results") / f"optimize-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / \
+        "recommended.yaml"
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise OptimizeError(f"--out {out}: the recommended scenario is a .yaml file")
+    if out.exists() and not args.force:
+        raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
+    settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
+                        Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
+    with err.status("simulating today's team") as status:
+        before = simulate(sc, replications=args.replications, seed=args.seed)
+        wl = measure_workload(sc, before)
+        status.update("solving and simulating the candidate plans")
+        result = search(sc, resolved_data(args.file), before, wl, settings,
+                        progress=lambda msg: status.update(msg))
+    if result.status is Status.INFEASIBLE:
+        raise OptimizeError(f"infeasible: {result.message}")
+    if result.status is Status.NOT_SOLVED:
+        raise OptimizeError(f"not solved: {result.message} (try --time-limit or --solver highs)")
+    report = _report(result, before, wl, settings, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if result.best is not None:
+        header = (f"# Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed "
+                  f"responsibilities, {settings.objective.value}).\n")
+        write_text(out, header + dump_data(result.best.data))
+        load_scenario(out)  # it must run as it is
+    write_text(out.with_name("recommendation.json"), summary_json(report))
+    if args.json:
+        sys.stdout.write(summary_json(report))
+    else:
+        _print(report, result, Console(highlight=False, width=None if sys.stdout.isatty() else 130), args.frontier)
+        err.print(f"written: {out.with_name('recommendation.json')}" +
+                  (f" and {out}" if result.best is not None else ""), markup=False, highlight=False)
+    return 0
+
+
+def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> dict[str, Any]:
+    best = result.best
+    simulated = {p.name: p.utilization for p in wl.people}
+    plan = best.plan if best else (result.plans[-1] if result.plans else None)
+    return {
+        "status": result.status.value if best else Status.NO_IMPROVEMENT.value,
+        "message": result.message,
+        "solver": st.solver,
+        "objective": plan.objective if plan else None,
+        "objective_kind": st.objective.value,
+        "gap": plan.gap if plan else None,
+        "moves": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "text": m["text"]}
+                  for m in (describe_moves(wl, best.plan, simulated) if best else [])],
+        "before": before.summary,
+        "after": best.verdict.after.summary if best else None,
+        "deltas": {"kpis": best.verdict.deltas["kpis"], "roles": best.verdict.deltas["roles"]} if best else None,
+        "verified": best is not None,
+        "scenario": str(out) if best else None,
+        "predicted_max_utilization": best.plan.max_utilization if best else None,
+        "frontier": [_row(c) for c in result.candidates],
+        "before_max_utilization": stat(max_utilization(before)),
+    }
+
+
+def _row(c: Any) -> dict[str, Any]:
+    k = c.verdict.deltas["kpis"]
+    return {"changes": c.plan.changes, "status": c.plan.status.value, "gap": c.plan.gap,
+            "predicted_max_utilization": c.plan.max_utilization,
+            "simulated_max_utilization": stat(max_utilization(c.verdict.after)),
+            "cycle_time_days": c.verdict.after.summary["kpis"]["cycle_time_days"],
+            "deltas": {m: k[m] for m in ("max_utilization", "cycle_time_days", "won_per_week")},
+            "verified": c.verdict.verified, "reason": c.verdict.reason,
+            "responsibilities": {n: list(v) for n, v in c.plan.responsibilities.items()}}
+
+
+def _pm(d: dict[str, Any], scale: float = 1, digits: int = 2) -> Text:
+    lo, hi = d["ci95"]
+    style = {"better": "bold green", "worse": "bold red"}.get(d.get("verdict", ""), "dim")
+    ci = f" [{scale * lo:+.{digits}f}, {scale * hi:+.{digits}f}]" if lo is not None else ""
+    return Text(f"{scale * d['mean']:+.{digits}f}{ci}", style=style)
+
+
+def _print(report: dict[str, Any], result: Search, console: Console, show_frontier: bool) -> None:
+    if report["verified"]:
+        console.print(Text(f"Recommendation ({report['status']}, {report['solver']}, verified by simulation: "
+                           f"{report['message']})", style="bold"))
+        for m in report["moves"]:
+            console.print(Text(f"  • {m['text']}"))
+        t = Table(title="Before and after (same random numbers; difference with 95% CI)", title_justify="left")
+        for col in ("measure", "before", "after", "difference"):
+            t.add_column(col, justify="left" if col == "measure" else "right")
+        rows = [("cycle time (days)", "cycle_time_days", 1), ("won per week", "won_per_week", 1),
+                ("win rate (%)", "win_rate", 100), ("leads in pipeline", "wip", 1)]
+        b, a, d = report["before"]["kpis"], report["after"]["kpis"], report["deltas"]["kpis"]
+        for label, key, sc in rows:
+            t.add_row(label, f"{sc * b[key]['mean']:.2f}", f"{sc * a[key]['mean']:.2f}", _pm(d[key], sc))
+        t.add_row("busiest person's utilization (%)", f"{100 * report['before_max_utilization']['mean']:.1f}",
+                  f"{100 * (report['before_max_utilization']['mean'] + d['max_utilization']['mean']):.1f}",
+                  _pm(d["max_utilization"], 100, 1))
+        for role, v in report["deltas"]["roles"].items():
+            if "utilization" in v:
+                t.add_row(f"role {role} utilization (%)",
+                          f"{100 * report['before']['roles'][role]['utilization']['mean']:.1f}",
+                          f"{100 * report['after']['roles'][role]['utilization']['mean']:.1f}",
+                          _pm(v["utilization"], 100, 1))
+        console.print(t)
+    else:
+        console.print(Text(f"No recommendation: {report['message']}", style="bold yellow"))
+    if show_frontier or not report["verified"]:
+        f = Table(title="Trade-off: relief per number of changed responsibilities (each plan simulated)",
+                  title_justify="left")
+        for col in ("changes", "predicted busiest", "simulated busiest", "cycle time (d)", "Δ cycle time",
+                    "Δ won/week", "confirmed"):
+            f.add_column(col, justify="right")
+        before = report["before_max_utilization"]["mean"]
+        f.add_row("0 (today)", "", f"{100 * before:.1f}%", f"{report['before']['kpis']['cycle_time_days']['mean']:.1f}",
+                  "", "", "")
+        for row in report["frontier"]:
+            f.add_row(str(row["changes"]), f"{100 * row['predicted_max_utilization']:.1f}%",
+                      f"{100 * row['simulated_max_utilization']['mean']:.1f}%",
+                      f"{row['cycle_time_days']['mean']:.1f}", _pm(row["deltas"]["cycle_time_days"]),
+                      _pm(row["deltas"]["won_per_week"]), "yes" if row["verified"] else Text("no", style="red"))
+        console.print(f)

@@ -1,0 +1,74 @@
+"""`salesmap optimize` on the shipped scenarios, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from salesmap.cli import main
+from sim.runner import simulate
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def one_rep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    out = tmp_path_factory.mktemp("opt") / "recommended.yaml"
+    assert main(["optimize", str(SCENARIOS / "one-rep-five-stages.yaml"), "--solver", "highs", "--out", str(out)]) == 0
+    return out, json.loads(out.with_name("recommendation.json").read_text())
+
+
+def test_one_rep_on_five_stages_gets_relief_confirmed_by_simulation(one_rep: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    _, rec = one_rep
+    assert rec["verified"] is True
+    assert rec["status"] in ("optimal", "feasible")
+    d = rec["deltas"]["kpis"]
+    assert d["max_utilization"]["verdict"] == "better"
+    assert d["max_utilization"]["ci95"][1] < 0
+    assert d["cycle_time_days"]["verdict"] == "better"
+    assert d["cycle_time_days"]["ci95"][1] < 0
+    assert d["won_per_week"]["verdict"] != "worse"
+    assert rec["moves"]
+    assert any(m["person"] == "Sam" and "discovery" in m["remove"] for m in rec["moves"])
+    assert set(rec) >= {"status", "solver", "objective", "gap", "moves", "before", "after", "deltas", "verified",
+                        "scenario"}
+
+
+def test_the_recommended_scenario_runs_as_it_is(one_rep: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    out, rec = one_rep
+    sc = load_scenario(out)
+    assert rec["scenario"] == str(out)
+    people = {p.name: p for p in sc.people or ()}
+    assert sorted(people) == sorted(rec["before"]["staff"])  # nobody lost, nobody added
+    for name, after in rec["after"]["staff"].items():
+        assert list(people[name].stages or ()) == after["stages"]
+    res = simulate(sc.model_copy(update={"horizon": sc.warmup + 4 * 168.0}), replications=2)
+    assert res.summary["kpis"]["leads_per_week"]["mean"] > 0
+
+
+def test_json_output_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.yaml"
+    code = main(["optimize", str(SCENARIOS / "mm3.yaml"), "--replications", "3", "--out", str(out), "--json",
+                 "--solver", "highs"])
+    assert code == 0
+    rec = json.loads(capsys.readouterr().out)  # nothing but JSON on stdout (no solver banner)
+    assert rec["status"] == "no_improvement"
+    assert rec["verified"] is False
+    assert not out.exists()  # nothing to recommend: no scenario written
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    (["--min-cover", "9"], "--min-cover 9: stage"),
+    (["--keep", "Nobody"], "--keep Nobody: no such person"),
+    (["--max-stages-per-person", "0"], "--max-stages-per-person 0: must be >= 1"),
+])
+def test_settings_that_cannot_be_met_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               extra: list[str], expected: str) -> None:
+    code = main(["optimize", str(SCENARIOS / "three-stage-loop.yaml"), "--replications", "2",
+                 "--out", str(tmp_path / "r.yaml"), *extra])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
