@@ -25,6 +25,7 @@ class WorkItem:
     """Only people of this role may carry it (None: anyone responsible for the stage)."""
     hours_per_week: float
     ci95: tuple[float | None, float | None]
+    visits_per_week: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def measure_workload(sc: Scenario, run: RunResult) -> Workload:
         for role, effort in groups.items():
             s = stat([v * effort for v in visits])
             lo, hi = s["ci95"]
-            items.append(WorkItem(st.id, role, float(s["mean"] or 0.0), (lo, hi)))
+            items.append(WorkItem(st.id, role, float(s["mean"] or 0.0), (lo, hi), sum(visits) / len(visits)))
     team = build_team(sc)
     can_do = _can_do(sc)
     people = []

@@ -1,4 +1,4 @@
-"""The `salesmap` command line: run, compare, report, map, optimize, validate, schema.
+"""The `salesmap` command line: run, compare, report, map, optimize, staff, validate, schema.
 
 Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 130 interrupted.
 """
@@ -21,6 +21,8 @@ from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
 from salesmap.report import compare_report, map_page, report_for, run_report
 from salesmap.report.html import map_html
+from salesmap.staff_cmd import add_parser as add_staff_parser
+from salesmap.staff_cmd import run_staff
 from salesmap.tables import print_summary
 from sim.compare import compare, rank
 from sim.errors import SalesSimError, ScenarioError
@@ -67,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                     "<scenario>-map.svg in the current folder)")
     mp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     add_optimize_parser(sub)
+    add_staff_parser(sub)
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -89,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _map(args)
         if args.command == "optimize":
             return run_optimize(args, err)
+        if args.command == "staff":
+            return run_staff(args, err)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":

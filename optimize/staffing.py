@@ -1,0 +1,287 @@
+"""How many people each role needs: least cost that meets the targets, checked by simulation.
+
+Each role is sized as one pool (its people share its stages): offered load a_r in Erlangs, mean
+effort per touch S_r, Erlang C wait per touch W_r(h) (convex in h: exact chords at integers). The
+cycle time is modelled as a level plus the queue waits a won lead meets along the main flow
+(n_r touches per role, waits converted from working to calendar hours); the level is calibrated on
+the simulation. Loop (Atlason et al. 2004; notes in shared/notes/optimizer.md): solve, simulate with
+the same random numbers, and where the upper end of a simulated 95% interval misses a target,
+re-calibrate at the simulated point and tighten the target by the interval's half-width; finally
+validate on fresh seeds.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from optimize.assign import _quiet, _solver
+from optimize.erlang import chords, mean_wait
+from optimize.recommend import max_utilization
+from optimize.workload import Workload
+from sim.runner import RunResult, simulate
+from sim.scenario import scenario_from_data
+from sim.schema import Scenario
+from sim.stats import stat
+from sim.team import build_team, default_stages
+
+__all__ = ["METRICS", "Staffing", "Target", "parse_target", "staff"]
+
+METRICS = {"cycle_time_days": "<=", "max_utilization": "<="}
+MAX_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    limit: float
+
+    def met_by(self, s: dict[str, Any]) -> bool:
+        """Met when the whole 95% interval is within the limit."""
+        hi = s["ci95"][1] if s["ci95"][1] is not None else s["mean"]
+        return hi is not None and hi <= self.limit
+
+    def __str__(self) -> str:
+        return f"{self.metric}<={self.limit:g}"
+
+
+def parse_target(text: str) -> Target:
+    """'cycle_time_days<=30' -> Target. Raise ValueError naming what is allowed."""
+    m = re.fullmatch(r"\s*([a-z_]+)\s*<=\s*([0-9.]+)\s*", text)
+    if m is None or m.group(1) not in METRICS:
+        raise ValueError(f"--target {text!r}: write METRIC<=VALUE with METRIC one of {', '.join(METRICS)}")
+    return Target(m.group(1), float(m.group(2)))
+
+
+@dataclass
+class Round:
+    headcount: dict[str, int]
+    cost: float
+    predicted_cycle: float
+    simulated: dict[str, Any]
+    met: bool
+
+
+@dataclass
+class Staffing:
+    status: str
+    message: str
+    headcount_before: dict[str, int]
+    headcount_after: dict[str, int] = field(default_factory=dict)
+    cost_before: float = 0.0
+    cost_after: float = 0.0
+    rounds: list[Round] = field(default_factory=list)
+    data: dict[str, Any] | None = None
+    after: RunResult | None = None
+    validation: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Pool:
+    role: str
+    load: float  # Erlangs (busy people on average)
+    service: float  # working hours per touch
+    touches: float  # queue waits per won lead along the main flow
+    hours: float  # working hours per person per week
+    cost: float
+
+
+def _pools(sc: Scenario, wl: Workload) -> dict[str, _Pool]:
+    today = {p.name: p.stages for p in wl.people}
+    util = wl.predict(today)
+    chain, seen = [], set()
+    s = max(sc.sources, key=lambda x: x.rate).enters
+    while s in wl.main_flow and s not in seen:
+        chain.append(s)
+        seen.add(s)
+        s = wl.main_flow[s]
+    chain.append(s)
+    pools = {}
+    for role, spec in sc.roles.items():
+        members = [p for p in wl.people if p.role == role]
+        if not members:
+            continue
+        work = sum(util[p.name] * p.hours_per_week for p in members)
+        hours = sum(p.hours_per_week for p in members) / len(members)
+        visits = touches = 0.0
+        for it in wl.items:
+            holders = [p for p in wl.people if it.stage in p.stages and wl.item_eligible(p, it)]
+            share = sum(1 for p in holders if p.role == role) / len(holders) if holders else 0.0
+            per_visit = it.hours_per_week / max(it.visits_per_week, 1e-9)
+            visits += share * it.visits_per_week
+            if it.stage in chain:
+                touches += share
+            del per_visit
+        service = work / visits if visits else 1.0
+        pools[role] = _Pool(role, work / hours, service, touches, hours, spec.cost_per_year or 1.0)
+    return pools
+
+
+def _solve(pools: dict[str, _Pool], free: list[str], fixed: dict[str, int], targets: list[Target],
+           level: float, cycle_limit: float | None, util_limit: float | None, budget: float | None,
+           solver: str, time_limit: float) -> dict[str, int] | None:
+    prob = pulp.LpProblem("staffing", pulp.LpMinimize)
+    top = {r: max(fixed[r] * 3, math.ceil(pools[r].load * 3) + 3) for r in free}
+    h = {r: prob.add_variable(f"h_{r}", max(fixed.get(r, 1) if r in _grow_only else 1, math.floor(pools[r].load) + 1),
+                              top[r], cat=pulp.LpInteger) for r in free}
+    w = {r: prob.add_variable(f"w_{r}", 0) for r in free}
+    for r in free:
+        for a, b in chords(pools[r].load, pools[r].service, top[r]):
+            prob += w[r] - b * h[r] >= a
+        if util_limit is not None:
+            prob += h[r] * util_limit >= pools[r].load
+    if cycle_limit is not None:
+        fixed_days = _queue_days({r: p for r, p in pools.items() if r not in free}, fixed)
+        prob += pulp.lpSum(pools[r].touches * _calendar(pools[r]) / 24 * w[r] for r in free) <= \
+            cycle_limit - level - fixed_days
+    cost = pulp.lpSum(pools[r].cost * h[r] for r in free)
+    if budget is not None:
+        prob += cost <= budget - sum(pools[r].cost * fixed[r] for r in pools if r not in free)
+    prob.setObjective(cost + 1e-6 * pulp.lpSum(w.values()))
+    with _quiet():
+        prob.solve(_solver(solver, time_limit))
+    if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
+        return None
+    return {r: round(h[r].value()) for r in free}
+
+
+_grow_only: set[str] = set()
+
+
+def _calendar(p: _Pool) -> float:
+    """Calendar hours per working hour of waiting (a queue of work waits through nights too)."""
+    return 168.0 / p.hours if p.hours else 1.0
+
+
+SATURATED = 0.95
+
+
+def _queue_days(pools: dict[str, _Pool], heads: dict[str, int]) -> float:
+    """Queue waits a won lead meets, in days. Pools at or past saturation (load >= 95% of their people)
+    count 0: the steady-state wait there is huge or infinite, while a finite run never gets near it, so
+    it is no basis for calibration (the simulation measures what happens; the loop corrects the rest)."""
+    return sum(p.touches * _calendar(p) * mean_wait(heads[r], p.load, p.service)
+               for r, p in pools.items() if p.load < SATURATED * heads[r]) / 24
+
+
+def _predicted_cycle(pools: dict[str, _Pool], heads: dict[str, int], level: float) -> float:
+    return level + _queue_days(pools, heads)
+
+
+def staffed_data(sc: Scenario, data: dict[str, Any], heads: dict[str, int]) -> dict[str, Any]:
+    """The scenario's data with the new headcounts (named teams grow by 'new <role> k')."""
+    new = copy.deepcopy(data)
+    listed = {p.role for p in sc.people or ()}
+    for role, n in heads.items():
+        if role in listed:
+            have = [p for p in new["people"] if p["role"] == role]
+            for k in range(n - len(have)):
+                new["people"].append({"name": f"new {role} {k + 1}", "role": role,
+                                      "stages": list(default_stages(sc, role))})
+            if "headcount" in new["roles"][role]:
+                new["roles"][role]["headcount"] = max(n, len(have))
+        else:
+            new["roles"][role] = {**new["roles"][role], "headcount": n}
+    return new
+
+
+def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, targets: list[Target],
+          roles: list[str], budget: float | None, solver: str = "cbc", time_limit: float = 60.0,
+          progress: Callable[[str], None] | None = None) -> Staffing:
+    """The least-cost headcounts for `roles` meeting every target in simulation (or why not)."""
+    team = build_team(sc)
+    heads0 = {r: len(team.of_role(r)) for r in sc.roles}
+    listed = {p.role for p in sc.people or ()}
+    _grow_only.clear()
+    _grow_only.update(r for r in roles if r in listed)
+    pools = _pools(sc, wl)
+    cost0 = sum(pools[r].cost * heads0[r] for r in pools)
+    result = Staffing("infeasible", "", heads0, cost_before=cost0)
+    cyc = next((t for t in targets if t.metric == "cycle_time_days"), None)
+    util = next((t for t in targets if t.metric == "max_utilization"), None)
+    sim_cycle = before.summary["kpis"]["cycle_time_days"]["mean"]
+    level = sim_cycle - _queue_days(pools, heads0)
+    saturated = [r for r in roles if pools[r].load >= SATURATED * heads0[r]]
+    if saturated:
+        # today's queues for these roles have no steady state: calibrate on a probe staffed at 80%
+        probe = {**heads0, **{r: max(heads0[r], math.ceil(pools[r].load / 0.8)) for r in saturated}}
+        if progress is not None:
+            progress(f"probe: simulating {', '.join(f'{r} {probe[r]}' for r in saturated)} to calibrate")
+        run = simulate(scenario_from_data(staffed_data(sc, data, {r: probe[r] for r in saturated}), "probe.yaml"),
+                       replications=len(before.replications), seed=before.seed)
+        level = run.summary["kpis"]["cycle_time_days"]["mean"] - _queue_days(pools, probe)
+    cycle_limit = cyc.limit if cyc else None
+    util_limit = util.limit if util else None
+    if util is not None:
+        busy = {r: max((p.utilization or 0.0) for p in wl.people if p.role == r) for r in pools if r not in roles}
+        stuck = {r: u for r, u in busy.items() if u > util.limit}
+        if stuck:
+            result.message = (f"{util} cannot be met by changing {', '.join(roles)}: " +
+                              ", ".join(f"{r} is {100 * u:.0f}% busy" for r, u in stuck.items()) +
+                              " and is not among --roles")
+            return result
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    for rnd in range(MAX_ROUNDS):
+        heads = _solve(pools, roles, heads0, targets, level, cycle_limit, util_limit, budget, solver, time_limit)
+        if heads is None:
+            floor = level + _queue_days({r: p for r, p in pools.items() if r not in roles}, heads0)
+            why = (f"; even with unlimited {', '.join(roles)} the model's cycle time is {floor:.1f} days "
+                   "(customer-side waits and the work itself do not shrink with headcount)"
+                   if cyc is not None and cycle_limit is not None and floor > cycle_limit else "")
+            budget_note = f" within the budget of {budget:,.0f}" if budget is not None else ""
+            result.message = (f"no headcount{budget_note} meets {', '.join(map(str, targets))}" +
+                              (f" after {rnd} round(s) of tightening" if rnd else "") + why)
+            return result
+        full = {**heads0, **heads}
+        key = tuple(sorted(heads.items()))
+        if key in seen:
+            staffing = ", ".join(f"{r} {n}" for r, n in heads.items())
+            result.message = (f"tightening the model no longer changes the staffing ({staffing}) and the simulation "
+                              f"still misses {', '.join(map(str, targets))}: what limits it is not queueing for staff "
+                              "(e.g. handoffs, customer waits)")
+            return result
+        seen.add(key)
+        if progress is not None:
+            progress(f"round {rnd + 1}: simulating {', '.join(f'{r} {n}' for r, n in heads.items())}")
+        new_data = staffed_data(sc, data, heads)
+        after = simulate(scenario_from_data(new_data, "staffed.yaml"), replications=len(before.replications),
+                         seed=before.seed)
+        sim = {"cycle_time_days": after.summary["kpis"]["cycle_time_days"], "max_utilization":
+               stat(max_utilization(after))}
+        met = all(t.met_by(sim[t.metric]) for t in targets)
+        predicted = _predicted_cycle(pools, full, level)
+        result.rounds.append(Round(heads, sum(pools[r].cost * full[r] for r in pools), predicted, sim, met))
+        if met:
+            result.status, result.headcount_after, result.data, result.after = "met", full, new_data, after
+            result.cost_after = result.rounds[-1].cost
+            result.validation = _validate(sc, new_data, before, targets)
+            ok = result.validation["met"]
+            result.message = ("every target met in simulation" + ("" if ok else
+                              "; on fresh seeds a target is not met with 95% confidence (see validation)"))
+            return result
+        # re-calibrate at the simulated point, tighten by the half-width
+        if cyc is not None and sim["cycle_time_days"]["mean"] is not None:
+            s = sim["cycle_time_days"]
+            level += s["mean"] - predicted
+            cycle_limit = cyc.limit - (s["ci95"][1] - s["mean"] if s["ci95"][1] is not None else 0.0)
+        if util is not None:
+            s = sim["max_utilization"]
+            model_max = max(pools[r].load / full[r] for r in pools)
+            gap = (s["ci95"][1] or s["mean"]) - model_max
+            util_limit = util.limit - max(gap, 0.0) - 0.005
+    result.message = f"targets not met after {MAX_ROUNDS} rounds"
+    return result
+
+
+def _validate(sc: Scenario, data: dict[str, Any], before: RunResult, targets: list[Target]) -> dict[str, Any]:
+    """Run the staffed scenario on seeds the loop never saw."""
+    run = simulate(scenario_from_data(data, "staffed.yaml"), replications=len(before.replications),
+                   seed=before.seed + 1)
+    sim = {"cycle_time_days": run.summary["kpis"]["cycle_time_days"], "max_utilization": stat(max_utilization(run))}
+    return {"seed": before.seed + 1, "measures": sim, "met": all(t.met_by(sim[t.metric]) for t in targets)}

@@ -1,0 +1,138 @@
+"""`salesmap staff`: the least-cost headcount per role that meets targets, verified by simulation."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from optimize.recommend import max_utilization
+from optimize.staffing import Staffing, parse_target, staff
+from optimize.workload import measure_workload
+from sim.compare import compare
+from sim.errors import SalesSimError
+from sim.output import safe_name, summary_json, write_text
+from sim.runner import simulate
+from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.stats import paired_delta
+
+__all__ = ["add_parser", "run_staff"]
+
+
+class StaffError(SalesSimError):
+    """Staffing settings that cannot be used or met."""
+
+
+def add_parser(sub: Any) -> None:
+    sp = sub.add_parser("staff", help="least-cost headcount per role that meets targets (verified by simulation)")
+    sp.add_argument("file", type=Path)
+    sp.add_argument("--target", action="append", required=True, metavar="METRIC<=VALUE",
+                    help="cycle_time_days<=30 or max_utilization<=0.8 (repeat for several)")
+    sp.add_argument("--roles", help="comma-separated roles whose headcount may change (default: all)")
+    sp.add_argument("--budget", type=float, help="total yearly cost of the team at most")
+    sp.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
+    sp.add_argument("--time-limit", type=float, default=60.0)
+    sp.add_argument("--replications", type=int)
+    sp.add_argument("--seed", type=int)
+    sp.add_argument("--out", type=Path, help="staffed scenario (default results/staff-<name>-<time>/staffed.yaml); "
+                    "staffing.json is written beside it")
+    sp.add_argument("--force", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print staffing.json to stdout instead of tables")
+
+
+def run_staff(args: argparse.Namespace, err: Console) -> int:
+    try:
+        targets = [parse_target(t) for t in args.target]
+    except ValueError as e:
+        raise StaffError(str(e)) from None
+    if args.replications is not None and args.replications < 2:
+        raise StaffError(f"--replications {args.replications}: must be >= 2 (intervals need two)")
+    sc = load_scenario(args.file)
+    roles = [r.strip() for r in args.roles.split(",")] if args.roles else list(sc.roles)
+    unknown = [r for r in roles if r not in sc.roles]
+    if unknown:
+        raise StaffError(f"--roles {','.join(unknown)}: no such role (roles: {', '.join(sc.roles)})")
+    out = args.out or Path("results") / f"staff-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / "staffed.yaml"
+    if out.exists() and not args.force:
+        raise StaffError(f"{out}: exists; pass --force to overwrite it")
+    with err.status("simulating today's team") as status:
+        before = simulate(sc, replications=args.replications, seed=args.seed)
+        result = staff(sc, resolved_data(args.file), before, measure_workload(sc, before), targets, roles,
+                       args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m))
+    report = _report(result, before, targets, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if result.data is not None:
+        write_text(out, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
+                   + dump_data(result.data))
+        load_scenario(out)
+    write_text(out.with_name("staffing.json"), summary_json(report))
+    if args.json:
+        sys.stdout.write(summary_json(report))
+    else:
+        _print(report, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+    if result.status != "met":
+        err.print(f"not met: {result.message}", markup=False, highlight=False)
+        return 2
+    return 0
+
+
+def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str, Any]:
+    deltas = None
+    if r.after is not None:
+        deltas = compare(before, r.after)
+        deltas["kpis"]["max_utilization"] = paired_delta(max_utilization(before), max_utilization(r.after))
+    return {
+        "status": r.status, "message": r.message, "targets": [str(t) for t in targets],
+        "headcount_before": r.headcount_before, "headcount_after": r.headcount_after,
+        "change": {k: r.headcount_after[k] - r.headcount_before[k] for k in r.headcount_after
+                   if r.headcount_after[k] != r.headcount_before[k]},
+        "cost_before": r.cost_before, "cost_after": r.cost_after if r.status == "met" else None,
+        "rounds": [{"headcount": x.headcount, "cost": x.cost, "predicted_cycle_time_days": x.predicted_cycle,
+                    "simulated": x.simulated, "met": x.met} for x in r.rounds],
+        "validation": r.validation, "before": before.summary,
+        "after": r.after.summary if r.after is not None else None,
+        "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,
+        "scenario": str(out) if r.data is not None else None,
+    }
+
+
+def _print(rep: dict[str, Any], console: Console) -> None:
+    t = Table(title=f"Rounds (targets: {', '.join(rep['targets'])}; met = whole 95% CI within the target)",
+              title_justify="left")
+    for col in ("round", "headcount", "yearly cost", "cycle time (d) [95% CI]", "busiest person [95% CI]", "met"):
+        t.add_column(col, justify="left" if col == "headcount" else "right")
+    for i, x in enumerate(rep["rounds"], 1):
+        c, u = x["simulated"]["cycle_time_days"], x["simulated"]["max_utilization"]
+        t.add_row(str(i), ", ".join(f"{k} {v}" for k, v in x["headcount"].items()), f"{x['cost']:,.0f}",
+                  f"{c['mean']:.1f} [{c['ci95'][0]:.1f}, {c['ci95'][1]:.1f}]",
+                  f"{100 * u['mean']:.1f}% [{100 * u['ci95'][0]:.1f}, {100 * u['ci95'][1]:.1f}]",
+                  "yes" if x["met"] else Text("no", style="red"))
+    if rep["rounds"]:
+        console.print(t)
+    if rep["status"] != "met":
+        console.print(Text(f"No staffing found: {rep['message']}", style="bold yellow"))
+        return
+    moves = [f"{'hire' if d > 0 else 'reduce'} {abs(d)} {r}" for r, d in rep["change"].items()] or ["no change"]
+    console.print(Text(f"Staffing: {'; '.join(moves)}. Yearly cost {rep['cost_before']:,.0f} -> "
+                       f"{rep['cost_after']:,.0f}. {rep['message']}.", style="bold"))
+    v = rep["validation"]
+    console.print(f"Validated on fresh seed {v['seed']}: " + ("targets met" if v["met"] else "a target is missed"))
+    k = rep["deltas"]["kpis"]
+    b = Table(title="Before and after (same random numbers; difference with 95% CI)", title_justify="left")
+    for col in ("measure", "before", "after", "difference"):
+        b.add_column(col, justify="left" if col == "measure" else "right")
+    for label, key, sc in (("cycle time (days)", "cycle_time_days", 1), ("won per week", "won_per_week", 1),
+                           ("busiest person's utilization (%)", "max_utilization", 100)):
+        d = k[key]
+        before = rep["before"]["kpis"][key]["mean"] if key != "max_utilization" else None
+        after = rep["after"]["kpis"][key]["mean"] if key != "max_utilization" else None
+        lo, hi = d["ci95"]
+        b.add_row(label, "" if before is None else f"{sc * before:.2f}", "" if after is None else f"{sc * after:.2f}",
+                  f"{sc * d['mean']:+.2f} [{sc * lo:+.2f}, {sc * hi:+.2f}]" if lo is not None else "")
+    console.print(b)

@@ -1,0 +1,93 @@
+"""Erlang C, and `salesmap staff`: least cost that meets targets, or a reason why not."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from optimize.erlang import chords, erlang_c, mean_wait
+from salesmap.cli import main
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+from tests.sim.queueing import mmc_wait
+
+Write = Callable[[str, str], Path]
+
+DESK = """
+schema_version: 1
+name: desk
+calendar: always
+horizon: 60w
+warmup: 4w
+replications: 4
+seed: 3
+sources: [{name: calls, rate: 2.7/h, enters: service}]
+roles:
+  agent: {headcount: 3, cost_per_year: 50000}
+stages:
+  - {id: service, role: agent, work: {dist: exponential, mean: 1h}, outcomes: {won: 1.0}}
+"""
+
+
+@pytest.mark.parametrize(("c", "a"), [(1, 0.8), (3, 2.7), (5, 3.1), (12, 10.5)])
+def test_erlang_c_matches_the_textbook_formula(c: int, a: float) -> None:
+    assert mean_wait(c, a, 1.0) == pytest.approx(mmc_wait(c, a, 1.0), rel=1e-12)
+    assert 0 < erlang_c(c, a) < 1
+    assert math.isinf(mean_wait(c, c, 1.0))
+
+
+def test_chords_are_exact_at_integers() -> None:
+    a, s = 4.2, 1.5
+    cs = chords(a, s, 12)
+    for k in range(5, 13):
+        assert max(i + b * k for i, b in cs) == pytest.approx(mean_wait(k, a, s), rel=1e-9)
+
+
+def test_a_utilization_target_on_a_pure_queue_hires_exactly_enough(write_yaml: Write, tmp_path: Path) -> None:
+    f = write_yaml(DESK, "desk.yaml")
+    out = tmp_path / "staffed.yaml"
+    assert main(["staff", str(f), "--target", "max_utilization<=0.8", "--out", str(out)]) == 0
+    rep = json.loads(out.with_name("staffing.json").read_text())
+    assert rep["status"] == "met"
+    assert rep["headcount_after"]["agent"] == 4  # 2.7 Erlangs at <= 80%: 3.375 -> 4
+    assert rep["change"] == {"agent": 1}
+    assert rep["cost_after"] - rep["cost_before"] == 50000
+    assert rep["validation"]["met"] is True
+    assert load_scenario(out).roles["agent"].headcount == 4
+
+
+def test_the_closers_that_proposals_need(tmp_path: Path) -> None:
+    out = tmp_path / "staffed.yaml"
+    code = main(["staff", str(SCENARIOS / "proposals-to-closers.yaml"), "--target", "cycle_time_days<=70",
+                 "--target", "max_utilization<=0.9", "--roles", "closer", "--out", str(out)])
+    assert code == 0
+    rep = json.loads(out.with_name("staffing.json").read_text())
+    assert rep["change"]["closer"] > 0
+    assert rep["rounds"][-1]["met"]
+    last = rep["rounds"][-1]["simulated"]
+    assert last["cycle_time_days"]["ci95"][1] <= 70
+    assert last["max_utilization"]["ci95"][1] <= 0.9
+    assert rep["deltas"]["kpis"]["cycle_time_days"]["significant"]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--target", "cycle_time_days<=0.01"], "even with unlimited"),
+    (["--target", "max_utilization<=0.3", "--roles", "rep"], "is not among --roles"),
+    (["--target", "speed>=3"], "write METRIC<=VALUE"),
+    (["--target", "max_utilization<=0.8", "--roles", "wizard"], "--roles wizard: no such role"),
+    # no cost_per_year in this file: each person counts 1, so the budget is a headcount (5 today)
+    (["--target", "max_utilization<=0.5", "--budget", "5"], "within the budget of 5"),
+])
+def test_targets_that_cannot_be_met_say_why(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            args: list[str], expected: str) -> None:
+    code = main(["staff", str(SCENARIOS / "three-stage-loop.yaml"), "--replications", "2",
+                 "--out", str(tmp_path / "s.yaml"), *args])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "s.yaml").exists()
