@@ -118,8 +118,9 @@ class _Model:
 
     Work of an item is shared equally among the people responsible for it (a shared queue does not
     let anyone choose their share), so a person's hours are Σ_k W_k y[i,k] / n_k with n_k the number
-    of holders, made linear with one binary per possible n_k; the focus penalty multiplies a person's
-    hours by 1 + p·(stages beyond the free number), linear with one binary per possible stage count.
+    of holders: exact at every integer n_k through tangent cuts of the convex 1/n (no extra binaries);
+    the focus penalty multiplies a person's hours by 1 + p·(stages beyond the free number), linear
+    with one binary per possible stage count.
     """
 
     def __init__(self, wl: Workload, st: Settings, relax: frozenset[str] = frozenset()) -> None:
@@ -130,18 +131,19 @@ class _Model:
         self.y = {(i, s): prob.add_variable(f"y_{i}_{s}", cat=pulp.LpBinary) for i in P for s in people[i].eligible}
         self.U = prob.add_variable("U", 0)
         self.today = {(i, s): 1 if s in people[i].stages else 0 for (i, s) in self.y}
+        self.weight = {(i, s): people[i].count for (i, s) in self.y}
         hours: dict[int, list[Any]] = {i: [] for i in P}
         for k, it in enumerate(wl.items):
             holders = [i for i in P if wl.item_eligible(people[i], it)]
-            n = pulp.lpSum(self.y[i, it.stage] for i in holders)
-            counts = range(1, len(holders) + 1)
-            d = {c: self.prob.add_variable(f"n_{k}_{c}", cat=pulp.LpBinary) for c in counts}
-            prob += pulp.lpSum(d.values()) == 1, f"one_count_{k}"
-            prob += pulp.lpSum(c * d[c] for c in counts) - n == 0, f"count_{k}"
+            n = pulp.lpSum(people[i].count * self.y[i, it.stage] for i in holders)
+            counts = _subset_sums([people[i].count for i in holders])
+            w = it.hours_per_week
             for i in holders:
-                x = self.prob.add_variable(f"x_{i}_{k}", 0)
+                # a holder's share W/n: 1/n is convex, so its tangents at the possible counts c are exact
+                # there; with y folded in, x >= W (2y/c - n/c^2) gives W/n when y = 1 and <= 0 when y = 0
+                x = prob.add_variable(f"x_{i}_{k}", 0)
                 for c in counts:
-                    prob += x - (it.hours_per_week / c) * (self.y[i, it.stage] + d[c]) >= -it.hours_per_week / c
+                    prob += x - (2 * w / c) * self.y[i, it.stage] + (w / c**2) * n >= 0
                 hours[i].append(x)
         self.work = {}
         for i in P:
@@ -169,9 +171,10 @@ class _Model:
             prob += pulp.lpSum(self.y[i, it.stage] for i in holders) >= 1, f"carried_{k}"
         if "min_cover" not in relax:
             for s in wl.stages:
-                prob += pulp.lpSum(self.y[i, t] for (i, t) in self.y if t == s) >= st.min_cover, f"cover_{s}"
+                prob += pulp.lpSum(people[i].count * self.y[i, t] for (i, t) in self.y if t == s) >= st.min_cover, \
+                f"cover_{s}"
         if st.max_moves is not None and "max_moves" not in relax:
-            prob += self.changes_expr() <= st.max_moves - sum(self.today.values()), "max_moves"
+            prob += self.changes_expr() <= st.max_moves - self.today_total(), "max_moves"
         if "keep" not in relax:
             kept = set(st.keep)
             for (i, s), v in self.y.items():
@@ -182,8 +185,11 @@ class _Model:
         return (1 / self.wl.people[i].hours_per_week) * self.work[i]
 
     def changes_expr(self) -> Any:
-        """Changed responsibilities minus the constant Σ today (added back by the caller)."""
-        return pulp.lpSum((1 - 2 * self.today[key]) * v for key, v in self.y.items())
+        """Changed responsibilities (of every person a group stands for) minus the constant today_total()."""
+        return pulp.lpSum(self.weight[key] * (1 - 2 * self.today[key]) * v for key, v in self.y.items())
+
+    def today_total(self) -> int:
+        return sum(self.weight[key] * t for key, t in self.today.items())
 
     def continuity_expr(self) -> Any:
         z = []
@@ -285,7 +291,7 @@ def _read(m: _Model, wl: Workload, status: Status, st: Settings, value: float, b
     order = {s: n for n, s in enumerate(wl.stages)}
     final = {n: tuple(sorted(v, key=order.__getitem__)) for n, v in resp.items()}
     util = wl.predict(final)
-    changes = sum(len(set(resp[p.name]) ^ set(p.stages)) for p in wl.people)
+    changes = sum(p.count * len(set(resp[p.name]) ^ set(p.stages)) for p in wl.people)
     if bound is None:
         bound = _lp_bound(wl, st)
     gap = 0.0 if status is Status.OPTIMAL and st.solver == "cbc" else \
@@ -319,14 +325,15 @@ def _precheck(wl: Workload, st: Settings) -> str:
             return (f"stage {it.stage}: no person {who}may take it (check the roles' can_do); the constraint "
                     "'every stage's work is carried' cannot be met")
     for s in wl.stages:
-        n = sum(1 for p in wl.people if s in p.eligible)
+        n = sum(p.count for p in wl.people if s in p.eligible)
         if n < st.min_cover:
             return f"--min-cover {st.min_cover}: stage {s} has only {n} eligible people"
     if st.max_stages is not None and st.max_stages < 1:
         return f"--max-stages-per-person {st.max_stages}: must be >= 1"
-    if st.max_stages is not None and len(wl.people) * st.max_stages < len(wl.stages) * st.min_cover:
-        return (f"--max-stages-per-person {st.max_stages}: {len(wl.people)} people can hold at most "
-                f"{len(wl.people) * st.max_stages} responsibilities; the stages need {len(wl.stages) * st.min_cover}")
+    headcount = sum(p.count for p in wl.people)
+    if st.max_stages is not None and headcount * st.max_stages < len(wl.stages) * st.min_cover:
+        return (f"--max-stages-per-person {st.max_stages}: {headcount} people can hold at most "
+                f"{headcount * st.max_stages} responsibilities; the stages need {len(wl.stages) * st.min_cover}")
     return ""
 
 
@@ -340,7 +347,7 @@ def _diagnose(wl: Workload, st: Settings) -> str:
             m.prob.setObjective(m.changes_expr())
             status, value, _ = _solve(m, st, st.time_limit)
             if status in (Status.OPTIMAL, Status.FEASIBLE) and value is not None:
-                need = round(value + sum(m.today.values()))
+                need = round(value + m.today_total())
                 return f"{label} is too small: the other constraints need at least {need} changed responsibilities"
             continue
         m.prob.setObjective(m.U)
@@ -350,6 +357,14 @@ def _diagnose(wl: Workload, st: Settings) -> str:
     if st.objective is Objective.CYCLE_TIME:
         return f"someone would have to be more than {RHO_MAX:.0%} busy: the team is too small for this workload"
     return "the constraints cannot all be met together"
+
+
+def _subset_sums(sizes: list[int]) -> list[int]:
+    """Every positive total of a sub-collection of group sizes: the possible numbers of holders."""
+    sums = {0}
+    for n in sizes:
+        sums |= {s + n for s in sums}
+    return sorted(s for s in sums if s > 0)
 
 
 def check_plan(wl: Workload, st: Settings, plan: Plan) -> list[str]:
@@ -372,10 +387,10 @@ def check_plan(wl: Workload, st: Settings, plan: Plan) -> list[str]:
         if not any(it.stage in resp[p.name] and wl.item_eligible(p, it) for p in wl.people):
             out.append(f"nobody carries the {it.role or ''} work of stage {it.stage}")
     for s in wl.stages:
-        n = sum(1 for v in resp.values() if s in v)
+        n = sum(people[name].count for name, v in resp.items() if s in v)
         if n < st.min_cover:
             out.append(f"stage {s} has {n} responsible people (min {st.min_cover})")
-    changes = sum(len(resp[p.name] ^ set(p.stages)) for p in wl.people)
+    changes = sum(p.count * len(resp[p.name] ^ set(p.stages)) for p in wl.people)
     if changes != plan.changes:
         out.append(f"the plan counts {plan.changes} changes, there are {changes}")
     if st.max_moves is not None and changes > st.max_moves:

@@ -40,6 +40,8 @@ class Staff:
     """May be made responsible for (role's can_do, defaulting to what the role does today)."""
     utilization: float | None
     """Simulated today."""
+    count: int = 1
+    """People this entry stands for (a group of interchangeable people, see `optimize.groups`)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Workload:
         out = {}
         for p in self.people:
             mine = responsibilities.get(p.name, ())
-            base = sum(it.hours_per_week / len(holders[k]) for k, it in enumerate(self.items)
+            base = sum(it.hours_per_week / sum(h.count for h in holders[k]) for k, it in enumerate(self.items)
                        if p in holders[k])
             out[p.name] = base * self.focus(len(mine)) / p.hours_per_week
         return out
