@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import itertools
 import math
 import os
 import sys
@@ -35,6 +36,8 @@ SOLVERS = {"cbc": "PULP_CBC_CMD", "highs": "HiGHS"}
 TANGENTS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95)
 RHO_MAX = 0.95
 SECONDARY_SLACK = 0.005
+PATTERN_LIMIT = 10
+"""Items with at most this many possible holders are modelled by their holder sets (2^n of them)."""
 TOL = 1e-6
 
 
@@ -136,8 +139,11 @@ class _Model:
         for k, it in enumerate(wl.items):
             holders = [i for i in P if wl.item_eligible(people[i], it)]
             n = pulp.lpSum(people[i].count * self.y[i, it.stage] for i in holders)
-            counts = _subset_sums([people[i].count for i in holders])
             w = it.hours_per_week
+            if len(holders) <= PATTERN_LIMIT:
+                self._patterns(k, it.stage, w, holders, hours)
+                continue
+            counts = _subset_sums([people[i].count for i in holders])
             for i in holders:
                 # a holder's share W/n: 1/n is convex, so its tangents at the possible counts c are exact
                 # there; with y folded in, x >= W (2y/c - n/c^2) gives W/n when y = 1 and <= 0 when y = 0
@@ -180,6 +186,22 @@ class _Model:
             for (i, s), v in self.y.items():
                 if people[i].name in kept:
                     prob += v == self.today[i, s], f"keep_{i}_{s}"
+
+    def _patterns(self, k: int, stage: str, w: float, holders: list[int], hours: dict[int, list[Any]]) -> None:
+        """Which holders carry item k, as a choice among its possible holder sets H (few holders only).
+
+        z[H] >= 0 with Σ z = 1 and, for every holder i, Σ_{H ∋ i} z[H] = y[i]: with y binary this
+        leaves exactly the set of holders; each member's hours W / n(H) are then constants, so the
+        loads are linear and exact, and the relaxation mixes real patterns (much tighter than cuts).
+        """
+        people, prob = self.wl.people, self.prob
+        sets = [h for r in range(1, len(holders) + 1) for h in itertools.combinations(holders, r)]
+        z = {h: prob.add_variable(f"z_{k}_{'_'.join(map(str, h))}", 0, 1) for h in sets}
+        prob += pulp.lpSum(z.values()) == 1, f"one_set_{k}"
+        for i in holders:
+            prob += pulp.lpSum(z[h] for h in sets if i in h) - self.y[i, stage] == 0, f"set_{k}_{i}"
+            share = pulp.lpSum((w / sum(people[j].count for j in h)) * z[h] for h in sets if i in h)
+            hours[i].append(share)
 
     def rho(self, i: int) -> Any:
         return (1 / self.wl.people[i].hours_per_week) * self.work[i]
