@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from optimize.assign import Plan, Settings, Status, solve_assignment
+from optimize.assign import Plan, Settings, Status
+from optimize.groups import solve
 from optimize.workload import Workload
 
 __all__ = ["frontier"]
@@ -22,14 +23,14 @@ def frontier(wl: Workload, st: Settings, limit: int | None = None,
     Each plan has the lowest primary objective reachable with at most k changes; plans that do not
     improve on the previous k are left out, so every row buys something.
     """
-    unlimited = solve_assignment(wl, dataclasses.replace(st, max_moves=st.max_moves))
+    unlimited = solve(wl, dataclasses.replace(st, max_moves=st.max_moves))
     if unlimited.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return [unlimited]
     top = unlimited.changes if limit is None else min(limit, unlimited.changes)
     plans: list[Plan] = []
     best = None
     for k in range(top + 1):
-        plan = solve_assignment(wl, dataclasses.replace(st, max_moves=k))
+        plan = solve(wl, dataclasses.replace(st, max_moves=k))
         if plan.status not in (Status.OPTIMAL, Status.FEASIBLE) or plan.objective is None:
             continue
         if best is None or plan.objective < best - 1e-6:

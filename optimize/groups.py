@@ -14,7 +14,7 @@ import dataclasses
 from optimize.assign import Plan, Settings, check_plan, solve_assignment
 from optimize.workload import Staff, Workload
 
-__all__ = ["GROUP_ABOVE", "group", "solve_grouped"]
+__all__ = ["GROUP_ABOVE", "group", "solve", "solve_grouped"]
 
 GROUP_ABOVE = 60
 
@@ -49,3 +49,10 @@ def solve_grouped(wl: Workload, st: Settings) -> Plan:
         return dataclasses.replace(expanded, message="expanded group plan fails: " + "; ".join(problems))
     return dataclasses.replace(expanded, message=f"{len(grouped.people)} groups of interchangeable people "
                                "(each group's members get the same stages)")
+
+
+def solve(wl: Workload, st: Settings) -> Plan:
+    """Per person for teams up to GROUP_ABOVE people, in groups above (and the message says so)."""
+    if len(wl.people) > GROUP_ABOVE:
+        return solve_grouped(wl, st)
+    return solve_assignment(wl, st)

@@ -143,3 +143,16 @@ def test_a_wrong_answer_from_a_solver_is_caught() -> None:
 def test_no_solver_output_reaches_stdout(capfd: pytest.CaptureFixture[str]) -> None:
     solve_assignment(_instance(6), Settings(solver="highs"))
     assert capfd.readouterr().out == ""
+
+
+def test_large_teams_are_solved_in_groups_and_checked_per_person() -> None:
+    from optimize.groups import GROUP_ABOVE, solve
+
+    ids = ("s0", "s1", "s2")
+    people = tuple(Staff(f"p{i}", "rep", 40.0, (ids[i % 3],), ids, None) for i in range(GROUP_ABOVE + 6))
+    wl = Workload(tuple(WorkItem(s, None, 400.0 + 200 * j, (None, None)) for j, s in enumerate(ids)), people, ids, {})
+    plan = solve(wl, Settings())
+    assert plan.status is Status.OPTIMAL
+    assert "groups of interchangeable people" in plan.message
+    assert set(plan.responsibilities) == {p.name for p in people}  # expanded back to every person
+    assert check_plan(wl, Settings(), plan) == []
