@@ -113,22 +113,21 @@ def _pools(sc: Scenario, wl: Workload) -> dict[str, _Pool]:
         for it in wl.items:
             holders = [p for p in wl.people if it.stage in p.stages and wl.item_eligible(p, it)]
             share = sum(1 for p in holders if p.role == role) / len(holders) if holders else 0.0
-            per_visit = it.hours_per_week / max(it.visits_per_week, 1e-9)
             visits += share * it.visits_per_week
             if it.stage in chain:
                 touches += share
-            del per_visit
         service = work / visits if visits else 1.0
         pools[role] = _Pool(role, work / hours, service, touches, hours, spec.cost_per_year or 1.0)
     return pools
 
 
-def _solve(pools: dict[str, _Pool], free: list[str], fixed: dict[str, int], targets: list[Target],
+def _solve(pools: dict[str, _Pool], free: list[str], fixed: dict[str, int], grow_only: set[str],
            level: float, cycle_limit: float | None, util_limit: float | None, budget: float | None,
            solver: str, time_limit: float) -> dict[str, int] | None:
+    """Least-cost headcounts for the free roles; roles in `grow_only` (named teams) may not shrink."""
     prob = pulp.LpProblem("staffing", pulp.LpMinimize)
     top = {r: max(fixed[r] * 3, math.ceil(pools[r].load * 3) + 3) for r in free}
-    h = {r: prob.add_variable(f"h_{r}", max(fixed.get(r, 1) if r in _grow_only else 1, math.floor(pools[r].load) + 1),
+    h = {r: prob.add_variable(f"h_{r}", max(fixed[r] if r in grow_only else 1, math.floor(pools[r].load) + 1),
                               top[r], cat=pulp.LpInteger) for r in free}
     w = {r: prob.add_variable(f"w_{r}", 0) for r in free}
     for r in free:
@@ -149,9 +148,6 @@ def _solve(pools: dict[str, _Pool], free: list[str], fixed: dict[str, int], targ
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
         return None
     return {r: round(h[r].value()) for r in free}
-
-
-_grow_only: set[str] = set()
 
 
 def _calendar(p: _Pool) -> float:
@@ -198,8 +194,7 @@ def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, t
     team = build_team(sc)
     heads0 = {r: len(team.of_role(r)) for r in sc.roles}
     listed = {p.role for p in sc.people or ()}
-    _grow_only.clear()
-    _grow_only.update(r for r in roles if r in listed)
+    grow_only = {r for r in roles if r in listed}
     pools = _pools(sc, wl)
     cost0 = sum(pools[r].cost * heads0[r] for r in pools)
     result = Staffing("infeasible", "", heads0, cost_before=cost0)
@@ -228,7 +223,7 @@ def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, t
             return result
     seen: set[tuple[tuple[str, int], ...]] = set()
     for rnd in range(MAX_ROUNDS):
-        heads = _solve(pools, roles, heads0, targets, level, cycle_limit, util_limit, budget, solver, time_limit)
+        heads = _solve(pools, roles, heads0, grow_only, level, cycle_limit, util_limit, budget, solver, time_limit)
         if heads is None:
             floor = level + _queue_days({r: p for r, p in pools.items() if r not in roles}, heads0)
             why = (f"; even with unlimited {', '.join(roles)} the model's cycle time is {floor:.1f} days "

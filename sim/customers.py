@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.engine import LOST, Lead, Process, StageRun
+from sim.lead import LOST, Lead, Process
 from sim.metrics import StageTally
 
 if TYPE_CHECKING:
-    from sim.engine import Replication
+    from sim.engine import Replication, StageRun
 
 __all__ = ["CustomerBase"]
 

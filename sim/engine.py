@@ -17,34 +17,15 @@ from typing import Any
 import simpy
 
 from sim.calendar import calendar_for
+from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, Pool, Worker
+from sim.lead import LOST, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.schema import Scenario, Stage
 from sim.streams import Sampler, Streams
 from sim.team import build_team
 
 __all__ = ["LOST", "WON", "EventRow", "Lead", "Replication", "StageRun"]
-
-WON = "won"
-LOST = "lost"
-
-EventRow = tuple[int, str, str, str, str, float, str, str]
-"""(replication, case_id, activity, stage, lifecycle, time in hours, resource, role)."""
-
-Process = Generator[simpy.Event, Any, Any]
-
-
-class Lead:
-    """A prospect moving through the map (and, once won, a customer)."""
-
-    __slots__ = ("arrival", "case", "value", "workers")
-
-    def __init__(self, case: str, arrival: float, value: float) -> None:
-        self.case = case
-        self.arrival = arrival
-        self.value = value
-        self.workers: list[Worker] = []
-        """Everyone who has worked on this lead, oldest first."""
 
 
 class ActivityRun:
@@ -119,8 +100,6 @@ class Replication:
         self.timeline = Timeline()
         self._period_start = 0.0
         self._next_case = 0
-        from sim.customers import CustomerBase  # the customer model builds on this one
-
         self.customers = CustomerBase(self)
 
     # -- set-up ---------------------------------------------------------------------------------
