@@ -198,13 +198,16 @@ def compare_report(folder: Path) -> Path:
              + " &gt; ".join(_e(n) for n in comp["ranking"]) + "</p>",
              '<section><h2>Differences against the base</h2><figure data-chart="forest">'
              + forest_chart(comp, [k for k, _, _ in KPIS]) + "</figure>" + _delta_table(comp) + "</section>"]
+    shared = max([m["wait_hours"]["mean"] for s in comp["scenarios"].values() for m in s["stages"].values()
+                  if m["wait_hours"]["mean"] is not None] or [1.0])
+    parts.append(f'<p class="meta">The maps share one shading scale: darkest = {shared:.0f} h of waiting.</p>')
     for name, sub in comp.get("folders", {}).items():
         sub_dir = folder / sub
         _need(sub_dir, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
         sc = _scenario(sub_dir)
         summary = comp["scenarios"][name]
         parts.append(f'<section><h2>{_e(name)}</h2>{_cards(summary)}<figure class="map" data-chart="map">'
-                     f"{draw_map(sc, summary)}</figure></section>")
+                     f"{draw_map(sc, summary, shared)}</figure></section>")
     out = folder / "report.html"
     write_text(out, _page(f"salesmap: {base} compared", "".join(parts)))
     return out

@@ -35,14 +35,14 @@ def _text(ax: Axes, x: float, y: float, s: str, **kw: Any) -> None:
 
 
 class _Map:
-    def __init__(self, sc: Scenario, summary: dict[str, Any] | None) -> None:
+    def __init__(self, sc: Scenario, summary: dict[str, Any] | None, max_wait: float | None = None) -> None:
         self.sc = sc
         self.s = summary
         self.lay: MapLayout = layout(sc)
         self.team = build_team(sc)
         self.weeks = ((summary["horizon_days"] - summary["warmup_days"]) / 7) if summary else 0.0
         waits = [self._stage(sid, "wait_hours") for sid in self.lay.column if sid != WON]
-        self.max_wait = max([w for w in waits if w is not None] or [1.0]) or 1.0
+        self.max_wait = max_wait or max([w for w in waits if w is not None] or [1.0]) or 1.0
         self.width = PANEL_W + self.lay.columns * COL_W + 0.3
         self.height = TOP + len(self.lay.lanes) * LANE_H + BOTTOM
 
@@ -272,6 +272,9 @@ class _Map:
         _text(ax, PANEL_W, 0.62, text, fontsize=7, color=MUTED, va="center")
 
 
-def draw_map(scenario: Scenario, summary: dict[str, Any] | None = None) -> str:
-    """The map as an SVG document (text stays text; every string escaped by the SVG writer)."""
-    return _Map(scenario, summary).draw()
+def draw_map(scenario: Scenario, summary: dict[str, Any] | None = None, max_wait: float | None = None) -> str:
+    """The map as an SVG document (text stays text; every string escaped by the SVG writer).
+
+    `max_wait` (hours) fixes the darkest shade, so several maps can share one scale.
+    """
+    return _Map(scenario, summary, max_wait).draw()

@@ -151,3 +151,15 @@ def test_compare_report_in_a_real_browser(write_yaml: Write, tmp_path: Path) -> 
     problems = _open_in_browser(out / "report.html", shot, ['figure[data-chart="forest"] svg',
                                                             'figure[data-chart="map"] svg'])
     assert problems == []
+
+
+def test_the_maps_of_a_comparison_share_one_wait_scale(write_yaml: Write, tmp_path: Path) -> None:
+    base = write_yaml(SMALL, "base.yaml")
+    fewer = write_yaml("extends: base.yaml\nname: one-rep\nroles: {rep: {headcount: 1}}\n", "fewer.yaml")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(base), str(fewer), "--out", str(out), "--replications", "2", "--report"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    scales = re.findall(r"darkest = (\d+) h", page)
+    assert len(scales) == 3  # the note and both maps' legends
+    assert len(set(scales)) == 1
+
