@@ -320,10 +320,14 @@ def _read(m: _Model, wl: Workload, status: Status, st: Settings, value: float, b
     final = {n: tuple(sorted(v, key=order.__getitem__)) for n, v in resp.items()}
     util = wl.predict(final)
     changes = sum(p.count * len(set(resp[p.name]) ^ set(p.stages)) for p in wl.people)
-    if bound is None:
-        bound = _lp_bound(wl, st)
-    gap = 0.0 if status is Status.OPTIMAL and st.solver == "cbc" else \
-        (max(0.0, (value - bound) / max(abs(value), 1e-9)) if bound is not None and math.isfinite(bound) else None)
+    gap: float | None
+    if status is Status.OPTIMAL and bound is None:
+        bound, gap = value, 0.0  # proven by the solver (CBC reports no bound: it is the value itself)
+    else:
+        if bound is None:  # not proven: the LP relaxation is a bound that is always available
+            bound = _lp_bound(wl, st)
+        gap = max(0.0, (value - bound) / max(abs(value), 1e-9)) if bound is not None and math.isfinite(bound) \
+            else None
     return Plan(status, st.solver, "", value, bound, gap, final, util, changes, seconds)
 
 

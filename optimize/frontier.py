@@ -23,7 +23,7 @@ def frontier(wl: Workload, st: Settings, limit: int | None = None,
     Each plan has the lowest primary objective reachable with at most k changes; plans that do not
     improve on the previous k are left out, so every row buys something.
     """
-    unlimited = solve(wl, dataclasses.replace(st, max_moves=st.max_moves))
+    unlimited = solve(wl, st)
     if unlimited.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return [unlimited]
     top = unlimited.changes if limit is None else min(limit, unlimited.changes)
