@@ -164,3 +164,25 @@ def test_every_shipped_scenario_runs_a_short_horizon() -> None:
         short = sc.model_copy(update={"horizon": sc.warmup + 4 * 168.0})
         res = simulate(short, replications=2)
         assert res.summary["kpis"]["leads_per_week"]["mean"] > 0, path.name
+
+
+def test_an_interrupted_run_leaves_no_half_files(write_yaml: Callable[[str, str], Path], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C in the middle of the second replication: exit 130, and nothing half-written left."""
+    import salesmap.cli
+
+    real = salesmap.cli.simulate
+
+    def interrupted(*args: object, **kw: object) -> object:
+        def progress(done: int) -> None:
+            if done == 1:
+                raise KeyboardInterrupt
+        return real(*args, **{**kw, "progress": progress})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(salesmap.cli, "simulate", interrupted)
+    f = write_yaml(SMALL, "small.yaml")
+    out = tmp_path / "out"
+    assert main(["run", str(f), "--out", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # no events.csv, no temp file, no summary
