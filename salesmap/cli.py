@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="salesmap", description="Simulate a sales-process map: where leads "
                                  "wait, get stuck and drop off, and who is overloaded.")
     sub = ap.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate a scenario file and report KPIs with 95% CIs")
+    run = sub.add_parser("run", help="simulate a scenario file and report KPIs with 95%% CIs")
     run.add_argument("file", type=Path)
     run.add_argument("--replications", type=int, help="override the file's replications")
     run.add_argument("--seed", type=int, help="override the file's seed")

@@ -186,3 +186,13 @@ def test_an_interrupted_run_leaves_no_half_files(write_yaml: Callable[[str, str]
     assert main(["run", str(f), "--out", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(out.iterdir()) == []  # no events.csv, no temp file, no summary
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["compare"], ["report"], ["map"], ["optimize"], ["staff"],
+                                     ["validate"], ["schema"]])
+def test_every_help_page_prints(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """A '%' in a help text crashed `salesmap --help` with a traceback: every page must print."""
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: salesmap" in capsys.readouterr().out
