@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     run.add_argument("--replications", type=int, help="override the file's replications")
     run.add_argument("--seed", type=int, help="override the file's seed")
+    run.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
+                     "$SALESMAP_WORKERS); the results do not depend on it")
     run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<timestamp>/)")
     run.add_argument("--json", action="store_true", help="print summary.json to stdout instead of tables")
     run.add_argument("--no-events", action="store_true", help="do not write the event log events.csv")
@@ -57,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the base scenario first, then what-ifs")
     cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
     cmp.add_argument("--seed", type=int, help="override the base file's seed (all scenarios)")
+    cmp.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
+                     "$SALESMAP_WORKERS); the results do not depend on it")
     cmp.add_argument("--out", type=Path, help="output folder (default results/compare-<base>-<timestamp>/)")
     cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
     cmp.add_argument("--force", action="store_true", help="overwrite results already in --out")
@@ -160,7 +164,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task(sc.name, total=n)
-            result = simulate(sc, replications=n, seed=args.seed, log=log,
+            result = simulate(sc, replications=n, seed=args.seed, log=log, workers=args.workers,
                               progress=lambda done: bar.update(task, completed=done))
         ok = True
     finally:
@@ -182,6 +186,8 @@ def _check_overrides(args: argparse.Namespace) -> None:
         raise UsageError(f"--replications {args.replications}: must be >= 1")
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
+    if getattr(args, "workers", None) is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be >= 1")
 
 
 def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
@@ -237,7 +243,7 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
             def advance(done: int, before: int = i * n) -> None:
                 bar.update(task, completed=before + done)
 
-            results[name] = simulate(sc, replications=n, seed=seed, progress=advance)
+            results[name] = simulate(sc, replications=n, seed=seed, progress=advance, workers=args.workers)
     comp = comparison(results, runs[0][2])
     out.mkdir(parents=True, exist_ok=True)
     folders: dict[str, str] = {}

@@ -152,6 +152,8 @@ def _family(quantity: object, label: str) -> object:
         type(f"{base.__name__}{label}", (base[quantity],), {"__module__": __name__})  # type: ignore[arg-type]
         for base in _FAMILY
     )
+    for cls in members:  # module-level names, so scenarios pickle (replications run in worker processes)
+        globals()[cls.__name__] = cls
     return Annotated[Union[members], Field(discriminator="dist")]  # noqa: UP007
 
 

@@ -1,58 +1,29 @@
 """Write a run's results: every file atomically (temp file, then rename).
 
-An interrupted run leaves either a complete file or none, never half of one. The event log is
-streamed to its temp file while the simulation runs, so memory does not grow with the horizon.
+An interrupted run leaves either a complete file or none, never half of one (`sim.atomic`). The
+event log is streamed while the simulation runs (`sim.eventlog`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import datetime as dt
 import io
 import json
-import os
 import re
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from sim.engine import EventRow
+from sim.atomic import atomic_file, write_text
+from sim.eventlog import EventLog
 from sim.runner import RunResult
 
 __all__ = ["EventLog", "atomic_file", "safe_name", "write_results", "write_text"]
-
-EVENT_COLUMNS = ("case_id", "activity", "stage", "lifecycle", "timestamp", "resource", "role", "replication")
 
 
 def safe_name(name: str, fallback: str = "scenario") -> str:
     """A folder-safe form of a scenario name: letters, digits, '-' and '_' only, no path tricks."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_.")[:60]
     return slug or fallback
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temp file beside `path`; it replaces `path` only if the block finishes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8",
-                       newline=None if "b" in mode else "") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    with atomic_file(path) as f:
-        f.write(text)
 
 
 def _round(x: Any) -> Any:
@@ -68,33 +39,6 @@ def _round(x: Any) -> Any:
 
 def summary_json(summary: dict[str, Any]) -> str:
     return json.dumps(_round(summary), indent=2, allow_nan=False) + "\n"
-
-
-class EventLog:
-    """Streams event rows to `events.csv` (pm4py-readable: case_id, activity, timestamp, ...)."""
-
-    def __init__(self, path: Path, start_date: dt.date) -> None:
-        self.path = path
-        self._cm = atomic_file(path)
-        self._file = self._cm.__enter__()
-        self._writer = csv.writer(self._file)
-        self._writer.writerow(EVENT_COLUMNS)
-        self._origin = dt.datetime.combine(start_date, dt.time())
-        self.rows = 0
-
-    def __call__(self, row: EventRow) -> None:
-        rep, case, activity, stage, lifecycle, t, resource, role = row
-        stamp = (self._origin + dt.timedelta(hours=t)).isoformat(timespec="seconds")
-        self._writer.writerow((f"r{rep}-{case}", activity, stage, lifecycle, stamp, resource, role, rep))
-        self.rows += 1
-
-    def close(self, ok: bool = True) -> None:
-        if ok:
-            self._cm.__exit__(None, None, None)
-        else:
-            err = RuntimeError("run interrupted")
-            with contextlib.suppress(RuntimeError):
-                self._cm.__exit__(RuntimeError, err, None)
 
 
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:

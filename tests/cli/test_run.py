@@ -196,3 +196,10 @@ def test_every_help_page_prints(command: list[str], capsys: pytest.CaptureFixtur
         main([*command, "--help"])
     assert done.value.code == 0
     assert "usage: salesmap" in capsys.readouterr().out
+
+
+def test_workers_must_be_positive(write_yaml: Callable[[str, str], Path], tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    f = write_yaml(SMALL, "small.yaml")
+    assert main(["run", str(f), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    assert "--workers 0: must be >= 1" in capsys.readouterr().err

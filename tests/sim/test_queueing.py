@@ -42,7 +42,7 @@ def _per_rep(result: object, stage: str, measure: str) -> list[float]:
 
 
 def _mm1_check(sc: Scenario) -> tuple[bool, str]:
-    res = simulate(sc)
+    res = simulate(sc, workers=1)  # in this process: the broken-engine test patches it
     return agrees(_per_rep(res, "service", "wait_hours"), 4.0, 0.04)  # rho/(mu - lambda) = 0.8/0.2
 
 
@@ -96,7 +96,7 @@ def test_mm3_with_a_slow_agent_fails_the_check(monkeypatch: pytest.MonkeyPatch) 
         self.workers[2].capacity = 0.8
 
     monkeypatch.setattr(sim.engine.Replication, "_build_team", lose_one)
-    broken = simulate(wrong, replications=6)
+    broken = simulate(wrong, replications=6, workers=1)  # the patch lives in this process only
     # precision off (tolerance 100%): only agreement with Erlang C is judged
     ok_right, msg_right = agrees(_per_rep(res, "service", "wait_hours"), mmc_wait(3, 2.7, 1.0), 1.0)
     ok_broken, msg_broken = agrees(_per_rep(broken, "service", "wait_hours"), mmc_wait(3, 2.7, 1.0), 1.0)

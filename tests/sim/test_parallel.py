@@ -1,0 +1,72 @@
+"""Replications in worker processes give exactly what a sequential run gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from pathlib import Path
+
+import pytest
+
+from sim.errors import SalesSimError
+from sim.eventlog import EventLog
+from sim.output import summary_json
+from sim.runner import default_workers, simulate
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+
+def _short(name: str) -> object:
+    sc = load_scenario(SCENARIOS / name)
+    return sc.model_copy(update={"horizon": sc.warmup + 6 * 168.0})
+
+
+def test_a_scenario_survives_the_trip_to_a_worker() -> None:
+    sc = load_scenario(SCENARIOS / "baseline.yaml")
+    assert pickle.loads(pickle.dumps(sc)) == sc
+
+
+@pytest.mark.parametrize("name", ["baseline.yaml", "mm3.yaml"])
+def test_workers_do_not_change_a_single_number(name: str) -> None:
+    sc = _short(name)
+    one = simulate(sc, replications=4, workers=1)  # type: ignore[arg-type]
+    two = simulate(sc, replications=4, workers=2)  # type: ignore[arg-type]
+    assert summary_json(one.summary) == summary_json(two.summary)
+    assert [r.kpis for r in one.replications] == [r.kpis for r in two.replications]
+
+
+def test_the_event_log_is_byte_for_byte_the_sequential_one(tmp_path: Path) -> None:
+    sc = _short("baseline.yaml")
+    files = {}
+    for w in (1, 2):
+        path = tmp_path / f"w{w}" / "events.csv"
+        log = EventLog(path, dt.date(2027, 1, 4))
+        done: list[int] = []
+        simulate(sc, replications=3, workers=w, log=log, progress=done.append)  # type: ignore[arg-type]
+        log.close()
+        assert sorted(done) == [1, 2, 3]
+        files[w] = path.read_bytes()
+        assert [p.name for p in path.parent.iterdir()] == ["events.csv"]  # no part file left behind
+    assert files[1] == files[2]
+    assert files[1].count(b"\n") > 1000
+
+
+def test_an_interrupt_in_parallel_leaves_no_part_files(tmp_path: Path) -> None:
+    sc = _short("baseline.yaml")
+    log = EventLog(tmp_path / "events.csv", dt.date(2027, 1, 4))
+
+    def progress(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate(sc, replications=4, workers=2, log=log, progress=progress)  # type: ignore[arg-type]
+    log.close(ok=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALESMAP_WORKERS", "3")
+    assert default_workers() == 3
+    monkeypatch.setenv("SALESMAP_WORKERS", "many")
+    with pytest.raises(SalesSimError, match="SALESMAP_WORKERS='many': must be a whole number"):
+        default_workers()
