@@ -16,6 +16,7 @@ from optimize.assign import Objective, Settings, Status
 from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
+from salesmap.report.html import optimize_report
 from sim.errors import SalesSimError
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate
@@ -47,6 +48,8 @@ def add_parser(sub: Any) -> None:
     op.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     op.add_argument("--frontier", action="store_true", help="show the whole trade-off: relief per number of changes")
     op.add_argument("--json", action="store_true", help="print recommendation.json to stdout instead of tables")
+    op.add_argument("--report", action="store_true", help="also write report.html beside recommendation.json "
+                    "(moves, before and after, the trade-off curve, both maps)")
 
 
 def run_optimize(args: argparse.Namespace, err: Console) -> int:
@@ -62,8 +65,9 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         "recommended.yaml"
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise OptimizeError(f"--out {out}: the recommended scenario is a .yaml file")
-    if out.exists() and not args.force:
-        raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
+    for f in (out, out.with_name("recommendation.json")):
+        if f.exists() and not args.force:
+            raise OptimizeError(f"{f}: exists; pass --force to overwrite it")
     settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
     with err.status("simulating today's team") as status:
@@ -83,13 +87,18 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
                   f"responsibilities, {settings.objective.value}).\n")
         write_text(out, header + dump_data(result.best.data))
         load_scenario(out)  # it must run as it is
+    write_text(out.with_name("today.yaml"), f"# Today's team, as salesmap optimize read it from {args.file}.\n"
+               + dump_data(resolved_data(args.file)))
     write_text(out.with_name("recommendation.json"), summary_json(report))
+    if args.report:
+        optimize_report(out.parent)
     if args.json:
         sys.stdout.write(summary_json(report))
     else:
         _print(report, result, Console(highlight=False, width=None if sys.stdout.isatty() else 130), args.frontier)
-        err.print(f"written: {out.with_name('recommendation.json')}" +
-                  (f" and {out}" if result.best is not None else ""), markup=False, highlight=False)
+        written = [out.with_name("recommendation.json")] + ([out] if result.best is not None else []) + \
+            ([out.with_name("report.html")] if args.report else [])
+        err.print("written: " + ", ".join(map(str, written)), markup=False, highlight=False)
     return 0
 
 

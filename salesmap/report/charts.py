@@ -1,4 +1,5 @@
-"""The report's charts, each an inline SVG: funnel, cycle time, utilization, WIP, KPI deltas."""
+"""The report's charts, each an inline SVG: funnel, cycle time, utilization, WIP, KPI deltas, and the
+optimizer's trade-off between relief and changed responsibilities."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from salesmap.report.svg import figure_svg
 
-__all__ = ["cycle_time_chart", "forest_chart", "funnel_chart", "utilization_chart", "wip_chart"]
+__all__ = ["cycle_time_chart", "forest_chart", "frontier_chart", "funnel_chart", "utilization_chart", "wip_chart"]
 
 INK, MUTED, GOOD, BAD, BLUE, WARN = "#1f2933", "#52606d", "#2e7d32", "#c62828", "#4a90c2", "#d7301f"
 
@@ -177,3 +178,63 @@ def forest_chart(comparison: dict[str, Any], kpis: Sequence[str]) -> str:
             va="bottom", fontsize=7.5, color=MUTED)
     fig.tight_layout()
     return figure_svg(fig, "forest")
+
+
+def _ci(d: dict[str, Any], scale: float) -> tuple[float, float, float]:
+    m = d["mean"] * scale
+    lo, hi = d["ci95"]
+    return m, (lo * scale if lo is not None else m), (hi * scale if hi is not None else m)
+
+
+def frontier_chart(rec: dict[str, Any]) -> str:
+    """Relief per number of changed responsibilities: the busiest person's utilization (predicted by the
+    model, simulated with its CI) and the change in cycle time (paired CI) of every plan on the frontier;
+    today at 0 changes, the recommended plan ringed, plans the simulation did not confirm hollow."""
+    rows = rec["frontier"]
+    before = rec["before_max_utilization"]
+    chosen = next((r["changes"] for r in rows if rec["verified"] and r["responsibilities"]
+                   and _same_plan(r, rec)), None)
+    fig = Figure(figsize=(8.5, 5.6))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    xs = [0] + [r["changes"] for r in rows]
+    pred = [100 * before["mean"]] + [100 * r["predicted_max_utilization"] for r in rows]
+    top.plot(xs, pred, "--", color=MUTED, lw=1.2, marker="s", ms=3.5, label="predicted by the model")
+    sims = [_ci(before, 100)] + [_ci(r["simulated_max_utilization"], 100) for r in rows]
+    ok = [True] + [r["verified"] for r in rows]
+    for x, (m, lo, hi), good in zip(xs, sims, ok, strict=True):
+        top.plot([x, x], [lo, hi], color=BLUE if good else BAD, lw=2)
+        top.plot([x], [m], "o", ms=6, color=BLUE if good else BAD, mfc=BLUE if good else "white")
+    top.plot([], [], "o", color=BLUE, label="simulated (95% CI)")
+    threshold = 100 * rec["before"]["overload_threshold"]
+    top.axhline(threshold, color=WARN, ls=":", lw=1)
+    top.text(max(xs), threshold, f" overload {threshold:.0f}%", color=WARN, fontsize=8, va="bottom", ha="right",
+             parse_math=False)
+    top.set_ylabel("busiest person, % busy", fontsize=8, color=MUTED)
+    top.legend(fontsize=7.5, frameon=False, loc="upper right")
+    _style(top, "What each number of changes buys")
+    color = {"better": GOOD, "worse": BAD, "changed": "#b8860b", "same": MUTED}
+    for r in rows:
+        d = r["deltas"]["cycle_time_days"]
+        m, lo, hi = _ci(d, 1)
+        c = color.get(d.get("verdict", "same"), MUTED)
+        bottom.plot([r["changes"]] * 2, [lo, hi], color=c, lw=2)
+        bottom.plot([r["changes"]], [m], "o", ms=5, color=c, mfc=c if r["verified"] else "white")
+    bottom.axhline(0, color=INK, lw=0.8)
+    bottom.set_ylabel("Δ cycle time, days", fontsize=8, color=MUTED)
+    bottom.set_xlabel("changed responsibilities (0 = today)", fontsize=8, color=MUTED)
+    bottom.set_xticks(xs)
+    bottom.tick_params(labelsize=8, colors=MUTED)
+    for side in ("top", "right"):
+        bottom.spines[side].set_visible(False)
+    if chosen is not None:
+        m = next(_ci(r["simulated_max_utilization"], 100)[0] for r in rows if r["changes"] == chosen)
+        top.plot([chosen], [m], "o", ms=14, mfc="none", mec=GOOD, mew=2)
+        top.annotate("recommended", (chosen, m), xytext=(8, 10), textcoords="offset points", fontsize=8,
+                     color=GOOD)
+    fig.tight_layout()
+    return figure_svg(fig, "frontier")
+
+
+def _same_plan(row: dict[str, Any], rec: dict[str, Any]) -> bool:
+    after = rec["after"]["staff"] if rec.get("after") else {}
+    return bool(after) and all(list(row["responsibilities"].get(n, [])) == v["stages"] for n, v in after.items())

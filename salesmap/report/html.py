@@ -12,7 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from salesmap.report.charts import cycle_time_chart, forest_chart, funnel_chart, utilization_chart, wip_chart
+from salesmap.report.charts import (
+    cycle_time_chart,
+    forest_chart,
+    frontier_chart,
+    funnel_chart,
+    utilization_chart,
+    wip_chart,
+)
 from salesmap.report.layout import layout
 from salesmap.report.mapdraw import draw_map
 from sim.errors import SalesSimError
@@ -20,7 +27,7 @@ from sim.output import write_text
 from sim.scenario import load_scenario
 from sim.schema import Scenario
 
-__all__ = ["ReportError", "compare_report", "map_html", "map_page", "report_for", "run_report"]
+__all__ = ["ReportError", "compare_report", "map_html", "map_page", "optimize_report", "report_for", "run_report"]
 
 KPIS = [("cycle_time_days", "Cycle time", "days"), ("win_rate", "Win rate", "%"),
         ("won_per_week", "Won per week", ""), ("revenue_per_week", "Revenue per week", ""),
@@ -74,8 +81,8 @@ def _need(folder: Path, names: list[str]) -> None:
         raise ReportError(f"{folder}: not a results folder (it does not exist or is a file)")
     missing = [n for n in names if not (folder / n).is_file()]
     if missing:
-        raise ReportError(f"{folder}: missing {', '.join(missing)}; rerun `salesmap run` (or `compare`) to make "
-                          "a complete results folder")
+        raise ReportError(f"{folder}: missing {', '.join(missing)}; rerun `salesmap run` (or `compare`, "
+                          "`optimize`) to make a complete results folder")
 
 
 def _json(path: Path) -> Any:
@@ -86,10 +93,14 @@ def _json(path: Path) -> Any:
 
 
 def _scenario(folder: Path) -> Scenario:
+    return _scenario_file(folder / "scenario.yaml")
+
+
+def _scenario_file(path: Path) -> Scenario:
     try:
-        return load_scenario(folder / "scenario.yaml")
+        return load_scenario(path)
     except SalesSimError as e:
-        raise ReportError(f"{folder / 'scenario.yaml'}: not a valid scenario:\n{e}") from None
+        raise ReportError(f"{path}: not a valid scenario:\n{e}") from None
 
 
 def _weekly_wip(folder: Path, stage_ids: list[str]) -> dict[str, list[tuple[float, float]]]:
@@ -230,10 +241,91 @@ def _delta_table(comp: dict[str, Any]) -> str:
     return _table(head, rows, "deltas")
 
 
+def optimize_report(folder: Path) -> Path:
+    """report.html for a `salesmap optimize` folder: the moves, before and after, the trade-off curve and
+    the map of today's team beside the recommended one (one wait scale)."""
+    _need(folder, ["recommendation.json", "today.yaml"])
+    rec = _json(folder / "recommendation.json")
+    today = _scenario_file(folder / "today.yaml")
+    before = rec["before"]
+    verdict = ("verified by simulation: " if rec["verified"] else "no recommendation: ") + str(rec["message"])
+    gap = f" · gap {100 * rec['gap']:.2f}%" if rec.get("gap") is not None else ""
+    parts = [f"<h1>Who should do what: {_e(today.name)}</h1>",
+             f'<p class="meta">{before["replications"]} replications · seed {before["seed"]} · objective '
+             f'{_e(rec["objective_kind"])} · solver {_e(rec["solver"])} · status {_e(rec["status"])}{gap}</p>',
+             f'<p><b class="{"better" if rec["verified"] else "worse"}">{_e(verdict)}</b></p>']
+    if rec["moves"]:
+        items = "".join(f"<li>{_e(m['text'])}</li>" for m in rec["moves"])
+        parts.append(f'<section><h2>The moves</h2><ul data-table="moves">{items}</ul></section>')
+    if rec["verified"]:
+        parts.append(f"<section><h2>Before and after</h2>{_before_after(rec)}</section>")
+    if rec["frontier"]:
+        parts.append('<section><h2>Relief per number of changes</h2><figure data-chart="frontier">'
+                     + frontier_chart(rec) + "</figure>" + _frontier_table(rec) + "</section>")
+    after = None
+    if rec["verified"] and rec.get("scenario"):
+        recommended = folder / Path(rec["scenario"]).name
+        _need(folder, [recommended.name])
+        after = (_scenario_file(recommended), rec["after"])
+    summaries = [before] + ([after[1]] if after else [])
+    shared = max([m["wait_hours"]["mean"] for sm in summaries for m in sm["stages"].values()
+                  if m["wait_hours"]["mean"] is not None] or [1.0])
+    parts.append(f'<section><h2>Today</h2>{_cards(before)}<figure class="map" data-chart="map">'
+                 f"{draw_map(today, before, shared)}</figure></section>")
+    if after:
+        parts.append(f'<section><h2>Recommended</h2>{_cards(after[1])}<figure class="map" data-chart="map">'
+                     f"{draw_map(after[0], after[1], shared)}</figure>"
+                     f'<p class="meta">Both maps share one shading scale: darkest = {shared:.0f} h of waiting.</p>'
+                     "</section>")
+    out = folder / "report.html"
+    write_text(out, _page(f"salesmap optimize: {today.name}", "".join(parts)))
+    return out
+
+
+def _pm(d: dict[str, Any], scale: float = 1.0, digits: int = 2) -> str:
+    lo, hi = d["ci95"]
+    ci = f" [{scale * lo:+.{digits}f}, {scale * hi:+.{digits}f}]" if lo is not None else ""
+    return f'<td class="{_e(d.get("verdict", "same"))}">{scale * d["mean"]:+.{digits}f}{ci}</td>'
+
+
+def _before_after(rec: dict[str, Any]) -> str:
+    b, a, d = rec["before"]["kpis"], rec["after"]["kpis"], rec["deltas"]["kpis"]
+    rows = []
+    for key, label, unit in KPIS:
+        scale = 100.0 if unit == "%" else 1.0
+        rows.append(f"<tr><td>{_e(label)}{' (%)' if unit == '%' else ''}</td><td>{scale * b[key]['mean']:,.2f}</td>"
+                    f"<td>{scale * a[key]['mean']:,.2f}</td>{_pm(d[key], scale)}</tr>")
+    u = rec["before_max_utilization"]["mean"]
+    rows.append(f"<tr><td>Busiest person (% busy)</td><td>{100 * u:.1f}</td>"
+                f"<td>{100 * (u + d['max_utilization']['mean']):.1f}</td>{_pm(d['max_utilization'], 100, 1)}</tr>")
+    for role, v in rec["deltas"]["roles"].items():
+        if "utilization" in v:
+            rows.append(f"<tr><td>Role {_e(role)} (% busy)</td>"
+                        f"<td>{100 * rec['before']['roles'][role]['utilization']['mean']:.1f}</td>"
+                        f"<td>{100 * rec['after']['roles'][role]['utilization']['mean']:.1f}</td>"
+                        f"{_pm(v['utilization'], 100, 1)}</tr>")
+    return _table(("measure", "before", "after", "difference [95% CI, paired]"), rows, "before-after")
+
+
+def _frontier_table(rec: dict[str, Any]) -> str:
+    rows = [f"<tr><td>0 (today)</td><td></td><td>{100 * rec['before_max_utilization']['mean']:.1f}%</td>"
+            f"<td>{rec['before']['kpis']['cycle_time_days']['mean']:.1f}</td><td></td><td></td><td></td></tr>"]
+    for r in rec["frontier"]:
+        ok = "yes" if r["verified"] else f'<span class="worse">no</span>: {_e(r["reason"])}'
+        rows.append(f"<tr><td>{r['changes']}</td><td>{100 * r['predicted_max_utilization']:.1f}%</td>"
+                    f"<td>{100 * r['simulated_max_utilization']['mean']:.1f}%</td>"
+                    f"<td>{r['cycle_time_days']['mean']:.1f}</td>{_pm(r['deltas']['cycle_time_days'])}"
+                    f"{_pm(r['deltas']['won_per_week'])}<td>{ok}</td></tr>")
+    return _table(("changes", "predicted busiest", "simulated busiest", "cycle time (days)", "Δ cycle time",
+                   "Δ won per week", "confirmed"), rows, "frontier")
+
+
 def report_for(folder: Path) -> Path:
-    """report.html for whatever results folder this is (a run or a comparison)."""
+    """report.html for whatever results folder this is (a run, a comparison or an optimization)."""
     if (folder / "comparison.json").is_file():
         return compare_report(folder)
+    if (folder / "recommendation.json").is_file():
+        return optimize_report(folder)
     return run_report(folder)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from tests.conftest import SCENARIOS
 @pytest.fixture(scope="module")
 def one_rep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
     out = tmp_path_factory.mktemp("opt") / "recommended.yaml"
-    assert main(["optimize", str(SCENARIOS / "one-rep-five-stages.yaml"), "--solver", "highs", "--out", str(out)]) == 0
+    assert main(["optimize", str(SCENARIOS / "one-rep-five-stages.yaml"), "--solver", "highs", "--out", str(out),
+                 "--report"]) == 0
     return out, json.loads(out.with_name("recommendation.json").read_text())
 
 
@@ -72,3 +74,26 @@ def test_settings_that_cannot_be_met_are_named(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_the_report_shows_moves_trade_off_and_both_maps(one_rep: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    out, rec = one_rep
+    page = (out.parent / "report.html").read_text()
+    assert page.count('data-chart="map"') == 2  # today and recommended
+    assert 'data-chart="frontier"' in page
+    assert '<table data-table="frontier">' in page
+    assert '<table data-table="before-after">' in page
+    for m in rec["moves"]:
+        assert html.escape(m["text"]) in page
+    assert page.count("<tr>", page.index('data-table="frontier"')) >= len(rec["frontier"]) + 1
+    # the folder alone is enough to make the report again
+    (out.parent / "report.html").unlink()
+    assert main(["report", str(out.parent)]) == 0
+    assert (out.parent / "report.html").read_text().count('data-chart="map"') == 2
+
+
+def test_an_existing_recommendation_is_not_overwritten_without_force(one_rep: tuple[Path, dict],  # type: ignore[type-arg]
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = one_rep
+    assert main(["optimize", str(SCENARIOS / "one-rep-five-stages.yaml"), "--out", str(out)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err

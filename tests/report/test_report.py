@@ -163,3 +163,19 @@ def test_the_maps_of_a_comparison_share_one_wait_scale(write_yaml: Write, tmp_pa
     assert len(scales) == 3  # the note and both maps' legends
     assert len(set(scales)) == 1
 
+
+def test_optimize_report_escapes_and_opens_in_a_real_browser(write_yaml: Write, tmp_path: Path) -> None:
+    """A scenario whose names are HTML: the optimizer's page (moves, trade-off, maps) shows them as text."""
+    f = write_yaml(EVIL.replace("  rep: {headcount: 2}", "  rep: {headcount: 2, can_do: [qualify, close]}"),
+                   "evil.yaml")
+    out = tmp_path / "opt" / "recommended.yaml"
+    assert main(["optimize", str(f), "--out", str(out), "--replications", "3", "--report"]) == 0
+    page = (out.parent / "report.html").read_text()
+    assert "<img src=x" not in page
+    assert "<script>alert" not in page
+    assert "<h1>Who should do what: &lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;</h1>" in page
+    _browser_or_skip()
+    shot = _shots(tmp_path) / "optimize-report.png"
+    selectors = ['figure[data-chart="map"] svg'] + (['figure[data-chart="frontier"] svg']
+                                                     if 'data-chart="frontier"' in page else [])
+    assert _open_in_browser(out.parent / "report.html", shot, selectors) == []
