@@ -27,7 +27,7 @@ from salesmap.tables import print_summary
 from sim.compare import compare, rank
 from sim.errors import SalesSimError, ScenarioError
 from sim.output import EventLog, safe_name, summary_json, write_results, write_text
-from sim.runner import RunResult, simulate
+from sim.runner import RunResult, simulate, start_workers
 from sim.scenario import dump_data, load_scenario, resolved_data
 from sim.schema import Scenario
 
@@ -160,6 +160,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
     ok = False
+    start_workers(args.workers)  # before the progress bar's thread: workers fork fast
     try:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -234,6 +235,7 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     seed = base_sc.seed if args.seed is None else args.seed
     out = _out_dir(args, f"compare-{safe_name(base_sc.name)}", marker="comparison.json")
     results: dict[str, RunResult] = {}
+    start_workers(args.workers)  # before the progress bar's thread: workers fork fast
     with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=n * len(runs))

@@ -19,7 +19,7 @@ from optimize.workload import measure_workload
 from salesmap.report.html import optimize_report
 from sim.errors import SalesSimError
 from sim.output import safe_name, summary_json, write_text
-from sim.runner import simulate
+from sim.runner import simulate, start_workers
 from sim.scenario import dump_data, load_scenario, resolved_data
 from sim.stats import stat
 
@@ -70,6 +70,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
             raise OptimizeError(f"{f}: exists; pass --force to overwrite it")
     settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
+    start_workers()  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         wl = measure_workload(sc, before)

@@ -18,7 +18,7 @@ from optimize.workload import measure_workload
 from sim.compare import compare
 from sim.errors import SalesSimError
 from sim.output import safe_name, summary_json, write_text
-from sim.runner import simulate
+from sim.runner import simulate, start_workers
 from sim.scenario import dump_data, load_scenario, resolved_data
 from sim.stats import paired_delta
 
@@ -61,6 +61,7 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     out = args.out or Path("results") / f"staff-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / "staffed.yaml"
     if out.exists() and not args.force:
         raise StaffError(f"{out}: exists; pass --force to overwrite it")
+    start_workers()  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         result = staff(sc, resolved_data(args.file), before, measure_workload(sc, before), targets, roles,

@@ -13,6 +13,8 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +26,7 @@ from sim.metrics import ReplicationResult
 from sim.results import collect, summarize
 from sim.schema import Scenario
 
-__all__ = ["RunResult", "default_workers", "simulate"]
+__all__ = ["RunResult", "default_workers", "simulate", "start_workers"]
 
 WORKERS_ENV = "SALESMAP_WORKERS"
 
@@ -65,9 +67,15 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     if n < 1:
         raise ValueError(f"replications(={n}) must be >= 1")
     w = min(n, default_workers() if workers is None else max(1, workers))
+    results: list[ReplicationResult] | None = None
     if w > 1 and (log is None or isinstance(log, EventLog)):
-        results = _parallel(scenario, n, s, log, progress, w)
-    else:
+        try:
+            results = _parallel(scenario, n, s, log, progress, w)
+        except cf.process.BrokenProcessPool:
+            warnings.warn("worker processes could not run (a script that calls simulate() needs the "
+                          "`if __name__ == '__main__':` guard); running the replications in this process",
+                          RuntimeWarning, stacklevel=2)
+    if results is None:
         results = []
         for r in range(n):
             rep = Replication(scenario, r, s, log)
@@ -95,12 +103,37 @@ def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-_CONTEXT = None
 _EXECUTOR: tuple[int, cf.ProcessPoolExecutor] | None = None
 
 
+def start_workers(workers: int | None = None) -> None:
+    """Start the worker processes now. Called before a progress bar starts its thread: a process with
+    one thread forks its workers in milliseconds; one with more threads must start them clean (~1 s)."""
+    w = default_workers() if workers is None else max(1, workers)
+    if w > 1:
+        _executor(w).submit(_noop).result()
+
+
+def _noop() -> None:
+    return None
+
+
+def _context() -> Any:
+    """fork when this process has a single thread (fast, and scripts need no `__main__` guard);
+    otherwise forkserver, preloaded once: forking a process whose other threads (a progress bar, a
+    solver) may hold locks is unsafe."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["__main__", "sim.runner"])  # imported once, not per worker
+    return ctx
+
+
 def _executor(workers: int) -> cf.ProcessPoolExecutor:
-    """The worker pool, kept between runs (starting workers costs ~0.3 s; optimize runs many)."""
+    """The worker pool, kept between runs (optimize simulates many plans)."""
     global _EXECUTOR
     if _EXECUTOR is not None and _EXECUTOR[0] != workers:
         _drop_executor()
@@ -126,18 +159,6 @@ def _drop_executor(terminate: bool = False) -> None:
     for proc in procs:
         with contextlib.suppress(Exception):
             proc.join(5)
-
-
-def _context() -> Any:
-    """forkserver: workers start from a clean, preloaded process (forking a parent that has solver or
-    progress-bar threads is unsafe), once per session."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        _CONTEXT = multiprocessing.get_context(method)
-        if method == "forkserver":
-            _CONTEXT.set_forkserver_preload(["__main__", "sim.runner"])  # imported once, not per worker
-    return _CONTEXT
 
 
 def _parallel(scenario: Scenario, n: int, seed: int, log: EventLog | None,

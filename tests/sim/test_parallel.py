@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,18 @@ def test_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SALESMAP_WORKERS", "many")
     with pytest.raises(SalesSimError, match="SALESMAP_WORKERS='many': must be a whole number"):
         default_workers()
+
+
+def test_a_script_without_a_main_guard_still_runs_in_parallel(tmp_path: Path) -> None:
+    """A single-threaded process forks its workers: nothing re-imports the script."""
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "from sim.runner import simulate\nfrom sim.scenario import load_scenario\n"
+        f"sc = load_scenario({str(SCENARIOS / 'mm3.yaml')!r})\n"
+        "sc = sc.model_copy(update={'horizon': sc.warmup + 200.0})\n"
+        "print('won', simulate(sc, replications=3, workers=2).summary['kpis']['won_per_week']['mean'])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parents[2], check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("won ") == 1  # the script ran once
+    assert "Warning" not in done.stderr
