@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sim.lead import LOST, Lead, Process
 from sim.metrics import StageTally
+from sim.streams import lead_keys
 
 if TYPE_CHECKING:
     from sim.engine import Replication, StageRun
@@ -54,8 +55,9 @@ class CustomerBase:
     def start(self) -> None:
         if self.spec is None:
             return
-        for _ in range(self.spec.initial):
-            lead = Lead(self.rep.new_case("C"), 0.0, 0.0)
+        base = lead_keys("initial customers")
+        for k in range(self.spec.initial):
+            lead = Lead(self.rep.new_case("C"), 0.0, 0.0, base | k)
             self.count.move(0.0, 1)
             self.rep.env.process(self._life(lead, onboard=False, first_due=self.phase()))
 

@@ -22,16 +22,38 @@ from sim.dispatch import Dispatcher, Pool, Worker
 from sim.lead import LOST, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.schema import Scenario, Stage
-from sim.streams import Sampler, Streams
+from sim.streams import Streams, lead_keys
 from sim.team import build_team
 
 __all__ = ["LOST", "WON", "EventRow", "Lead", "Replication", "StageRun"]
 
 
+Draw = Callable[[int, int], float]
+"""A draw for (lead key, visit number): keyed in pipeline stages, in order of asking elsewhere."""
+
+
+def _keyed_dist(streams: Streams) -> Callable[[object, str], Draw]:
+    return streams.keyed
+
+
+def _ordered_dist(streams: Streams) -> Callable[[object, str], Draw]:
+    def make(dist: object, purpose: str) -> Draw:
+        draw = streams.sampler(dist, purpose)
+        return lambda key, n: draw()
+    return make
+
+
+def _ordered_uniform(streams: Streams) -> Callable[[str], Draw]:
+    def make(purpose: str) -> Draw:
+        draw = streams.uniform(purpose)
+        return lambda key, n: draw()
+    return make
+
+
 class ActivityRun:
     __slots__ = ("name", "pool", "role", "work")
 
-    def __init__(self, name: str, pool: Pool, work: Sampler, role: str) -> None:
+    def __init__(self, name: str, pool: Pool, work: Draw, role: str) -> None:
         self.name = name
         self.pool = pool
         self.work = work
@@ -41,19 +63,21 @@ class ActivityRun:
 class StageRun:
     """A stage compiled for the engine: pools, samplers, outcome table and tallies."""
 
-    def __init__(self, spec: Stage, streams: Streams, pools: list[Pool], samplers: list[Sampler]) -> None:
+    def __init__(self, spec: Stage, streams: Streams, pools: list[Pool], keyed: bool) -> None:
         self.spec = spec
         self.id = spec.id
         self.tally = StageTally()
-        self.acts = [ActivityRun(a.name, p, s, a.role or "/".join(spec.roles))
-                     for a, p, s in zip(spec.work_items, pools, samplers, strict=True)]
-        self.wait: Sampler | None = streams.sampler(spec.wait, f"wait:{spec.id}") if spec.wait else None
+        dist = _keyed_dist(streams) if keyed else _ordered_dist(streams)
+        uniform = streams.keyed_uniform if keyed else _ordered_uniform(streams)
+        self.acts = [ActivityRun(a.name, p, dist(a.work, f"work:{spec.id}:{a.name}"), a.role or "/".join(spec.roles))
+                     for a, p in zip(spec.work_items, pools, strict=True)]
+        self.wait: Draw | None = dist(spec.wait, f"wait:{spec.id}") if spec.wait else None
         self.targets: list[Any] = list(spec.outcomes)  # ids for now; resolved to StageRun in link()
         probs = list(spec.outcomes.values())
         self.cum = [sum(probs[: i + 1]) for i in range(len(probs))]
-        self.pick = streams.uniform(f"outcome:{spec.id}")
+        self.pick = uniform(f"outcome:{spec.id}")
         self.decay = spec.decay
-        self.decay_u = streams.uniform(f"decay:{spec.id}") if spec.decay else None
+        self.decay_u = uniform(f"decay:{spec.id}") if spec.decay else None
         self.cooled: Any = spec.decay.cooled if spec.decay else None
         self.stuck_after = spec.stuck_after
         self.active: dict[Lead, float] | None = {} if spec.stuck_after else None
@@ -64,13 +88,14 @@ class StageRun:
         if self.cooled is not None:
             self.cooled = by_id.get(self.cooled, self.cooled)
 
-    def choose(self, waited: float) -> tuple[Any, bool]:
-        """The outcome of a visit whose first touch came `waited` hours after arrival; (target, cooled)."""
-        if self.decay_u is not None and self.decay_u() > self.decay.multiplier(waited):  # type: ignore[union-attr]
+    def choose(self, waited: float, key: int, n: int) -> tuple[Any, bool]:
+        """The outcome of lead `key`'s n-th visit, whose first touch came `waited` hours after arrival;
+        (target, cooled)."""
+        if self.decay_u is not None and self.decay_u(key, n) > self.decay.multiplier(waited):  # type: ignore[union-attr]
             return self.cooled, True
         if len(self.targets) == 1:
             return self.targets[0], False
-        return self.targets[bisect.bisect_right(self.cum, self.pick() * self.cum[-1])], False
+        return self.targets[bisect.bisect_right(self.cum, self.pick(key, n) * self.cum[-1])], False
 
 
 class Replication:
@@ -89,8 +114,8 @@ class Replication:
         self._build_team()
         self._build_stages()
         self.handoff = scenario.handoff
-        self.handoff_u = self.streams.uniform("handoff:loss")
-        self.handoff_delay = (self.streams.sampler(scenario.handoff.delay, "handoff:delay")
+        self.handoff_u = self.streams.keyed_uniform("handoff:loss")
+        self.handoff_delay = (self.streams.keyed(scenario.handoff.delay, "handoff:delay")
                               if scenario.handoff and scenario.handoff.delay else None)
         # pipeline tallies (measured period only, except the live counters)
         self.arrived = self.won = self.lost = self.handoff_count = 0
@@ -118,17 +143,19 @@ class Replication:
 
     def _build_stages(self) -> None:
         by_name = {w.name: w for w in self.workers}
+        cust = self.scenario.customers
+        # customers' stages draw in order: check-ins run for years, keyed blocks would not be reused
+        customer_stages = {cust.onboarding, cust.check_in.stage if cust.check_in else None} if cust else set()
         self.stages: list[StageRun] = []
         for spec in self.scenario.stages:
-            pools, samplers = [], []
+            pools = []
             for a in spec.work_items:
                 members = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)]
                 pool = Pool(f"{spec.id}:{a.name}", spec.priority, members)
                 for w in members:
                     w.pools.append(pool)
                 pools.append(pool)
-                samplers.append(self.streams.sampler(a.work, f"work:{spec.id}:{a.name}"))
-            self.stages.append(StageRun(spec, self.streams, pools, samplers))
+            self.stages.append(StageRun(spec, self.streams, pools, keyed=spec.id not in customer_stages))
         self.by_id = {s.id: s for s in self.stages}
         for s in self.stages:
             s.link(self.by_id)
@@ -164,13 +191,15 @@ class Replication:
         weekly = self._weekly_weights(src.weekly) if src.weekly else None
         thin = self.streams.uniform(f"arrivals-thin:{src.name}") if weekly else None
         top = max(weekly) if weekly else 1.0
+        base, k = lead_keys(f"source:{src.name}"), 0
         while True:
             yield env.timeout(gap() / (rate * top))
             if weekly is not None and thin is not None:
                 day = int(env.now // 24) % 7
                 if thin() * top > weekly[(self.calendar.start_date.weekday() + day) % 7]:
                     continue
-            self._new_lead(entry, value() if value else 0.0)
+            self._new_lead(entry, value() if value else 0.0, base | k)
+            k += 1
 
     @staticmethod
     def _weekly_weights(w: dict[str, float]) -> list[float]:
@@ -183,12 +212,13 @@ class Replication:
         yield self.env.timeout(at)
         value = self.streams.sampler(src.value, f"value:{src.name}:batch@{at:g}") if src.value else None
         entry = self.by_id[src.enters]
-        for _ in range(count):
-            self._new_lead(entry, value() if value else 0.0)
+        base = lead_keys(f"batch:{src.name}@{at:g}")
+        for k in range(count):
+            self._new_lead(entry, value() if value else 0.0, base | k)
 
-    def _new_lead(self, entry: StageRun, value: float) -> None:
+    def _new_lead(self, entry: StageRun, value: float, key: int) -> None:
         now = self.env.now
-        lead = Lead(self.new_case(), now, value)
+        lead = Lead(self.new_case(), now, value, key)
         if now >= self.warmup:
             self.arrived += 1
         self.in_pipeline.move(now, 1)
@@ -236,6 +266,8 @@ class Replication:
         first = -1.0
         effort_total = 0.0
         dropped = False
+        key, n = lead.key, lead.visits.get(st.id, 0)
+        lead.visits[st.id] = n + 1
         for act in st.acts:
             if worker is None or worker not in act.pool.member_set:
                 if worker is not None:
@@ -252,7 +284,7 @@ class Replication:
                 if start >= self.warmup:
                     tally.wait_sum += start - entered
                     tally.wait_n += 1
-            effort = act.work() * worker.focus
+            effort = act.work(key, n) * worker.focus
             effort_total += effort
             end = cal.advance(now, effort / worker.capacity)
             if log is not None:
@@ -269,8 +301,8 @@ class Replication:
             target: Any = LOST
         else:
             if st.wait is not None:
-                yield env.timeout(st.wait())
-            target, cooled = st.choose(first - entered)
+                yield env.timeout(st.wait(key, n))
+            target, cooled = st.choose(first - entered, key, n)
         self._leave(lead, st, entered, effort_total, target, cooled, dropped)
         return target, first
 
@@ -314,13 +346,15 @@ class Replication:
         ho = self.handoff
         if ho is None:
             return w
-        if ho.loss > 0 and self.handoff_u() < ho.loss:
+        h = lead.handoffs
+        lead.handoffs += 1
+        if ho.loss > 0 and self.handoff_u(lead.key, h) < ho.loss:
             dispatch.release(w, env.now)
             return None
         if self.handoff_delay is None:
             return w
         dispatch.release(w, env.now)
-        yield env.timeout(self.handoff_delay())
+        yield env.timeout(self.handoff_delay(lead.key, h))
         w2 = dispatch.pick_free(pool, lead.workers, env.now)
         if w2 is None:
             ev = env.event()
@@ -369,3 +403,4 @@ class Replication:
                     st.stuck_at_end += 1
                     if entered + limit >= self.warmup:  # type: ignore[operator]
                         st.tally.stuck += 1
+

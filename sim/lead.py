@@ -24,11 +24,17 @@ Process = Generator[simpy.Event, Any, Any]
 class Lead:
     """A prospect moving through the map (and, once won, a customer)."""
 
-    __slots__ = ("arrival", "case", "value", "workers")
+    __slots__ = ("arrival", "case", "handoffs", "key", "value", "visits", "workers")
 
-    def __init__(self, case: str, arrival: float, value: float) -> None:
+    def __init__(self, case: str, arrival: float, value: float, key: int = 0) -> None:
         self.case = case
         self.arrival = arrival
         self.value = value
+        self.key = key
+        """Its random draws' key (`sim.streams.KeyedSampler`): its source and its place in that source's
+        arrivals, so the same lead draws the same numbers in every scenario with that source."""
+        self.visits: dict[str, int] = {}
+        """Visits so far per stage id (the n of its draws there)."""
+        self.handoffs = 0
         self.workers: list[Worker] = []
         """Everyone who has worked on this lead, oldest first."""

@@ -7,27 +7,46 @@ arrivals, so their differences can be paired replication by replication.
 
 Samplers draw in blocks (vectorised numpy) and hand values out one at a time; the sequence a
 sampler returns depends only on its own stream.
+
+Keyed samplers go further: the n-th draw for lead k (`draw(k, n)`) depends only on the seed, the
+replication, the purpose, k and n, never on the order in which leads ask. Under a changed team the
+same lead gets the same work, wait and outcome draws for its n-th visit of a stage, so paired
+differences between scenarios measure the change, not a reshuffle of which lead drew what. Values
+come in blocks of 256 leads from a Philox generator keyed by (purpose, n, block); a bounded cache of
+blocks keeps memory flat.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from array import array
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from sim.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 
-__all__ = ["Sampler", "Streams"]
+__all__ = ["KeyedSampler", "Sampler", "Streams", "lead_keys"]
 
 BLOCK = 512
+KEYED_BLOCK = 256
+KEYED_SHIFT = 8
+KEYED_CACHE = 24
+"""Blocks kept per keyed sampler (256 leads each): leads far apart in arrival order regenerate theirs."""
 
 Sampler = Callable[[], float]
+Draw = Callable[[np.random.Generator, int], np.ndarray]
 
 
 def _purpose_key(purpose: str) -> int:
     return int.from_bytes(hashlib.blake2b(purpose.encode(), digest_size=8).digest(), "little")
+
+
+def lead_keys(origin: str) -> int:
+    """The high bits of the keys of the leads from one origin (a source, a batch, the initial customers):
+    lead k of it has key `lead_keys(origin) | k`, whatever else the scenario holds."""
+    return (_purpose_key(origin) & 0xFFFFFF) << 32
 
 
 class Streams:
@@ -57,27 +76,74 @@ class Streams:
             value = float(dist.value)
             return lambda: value
         rng = self.generator(purpose)
-        if isinstance(dist, Exponential):
-            mean = float(dist.mean)
-            return _blocked(lambda: rng.standard_exponential(BLOCK) * mean)
-        if isinstance(dist, Lognormal):
-            sigma = math.sqrt(math.log1p(dist.cv**2))
-            mu = math.log(float(dist.mean)) - sigma**2 / 2
-            return _blocked(lambda: rng.lognormal(mu, sigma, BLOCK))
-        if isinstance(dist, Gamma):
-            shape = 1 / dist.cv**2
-            scale = float(dist.mean) / shape
-            return _blocked(lambda: rng.gamma(shape, scale, BLOCK))
-        if isinstance(dist, Triangular):
-            lo, mode, hi = float(dist.min), float(dist.mode), float(dist.max)
-            return _blocked(lambda: rng.triangular(lo, mode, hi, BLOCK))
-        if isinstance(dist, Uniform):
-            lo, hi = float(dist.min), float(dist.max)
-            return _blocked(lambda: rng.uniform(lo, hi, BLOCK))
-        if isinstance(dist, Empirical):
-            values = np.array([float(v) for v in dist.values])
-            return _blocked(lambda: rng.choice(values, BLOCK))
-        raise TypeError(f"not a distribution: {dist!r}")
+        draw = _draw(dist)
+        return _blocked(lambda: draw(rng, BLOCK))
+
+    def keyed(self, dist: object, purpose: str) -> KeyedSampler:
+        """Draws from a scenario distribution by (lead key, visit number): see the module's docstring."""
+        return KeyedSampler(_draw(dist), self.seed, self.replication, purpose)
+
+    def keyed_uniform(self, purpose: str) -> KeyedSampler:
+        return KeyedSampler(lambda rng, n: rng.random(n), self.seed, self.replication, purpose)
+
+
+class KeyedSampler:
+    """The n-th draw for lead `key`, the same whoever asks first."""
+
+    __slots__ = ("_blocks", "_draw", "_layers", "_spawn")
+
+    def __init__(self, draw: Draw, seed: int, replication: int, purpose: str) -> None:
+        self._draw = draw
+        self._spawn = (seed, replication, _purpose_key(purpose))
+        self._layers: dict[int, int] = {}
+        self._blocks: dict[tuple[int, int], array[float]] = {}
+
+    def __call__(self, key: int, n: int) -> float:
+        block = self._blocks.get((n, key >> KEYED_SHIFT))
+        if block is None:
+            block = self._fill(key >> KEYED_SHIFT, n)
+        return block[key & (KEYED_BLOCK - 1)]
+
+    def _fill(self, b: int, n: int) -> array[float]:
+        layer = self._layers.get(n)
+        if layer is None:
+            seed, rep, purpose = self._spawn
+            seq = np.random.SeedSequence(seed, spawn_key=(rep, purpose, n))
+            layer = self._layers[n] = int(seq.generate_state(1, np.uint64)[0])
+        rng = np.random.Generator(np.random.Philox(key=[layer, b & 0xFFFFFFFFFFFFFFFF]))
+        values = array("d", self._draw(rng, KEYED_BLOCK).tobytes())  # 8 bytes a value
+        if len(self._blocks) >= KEYED_CACHE:
+            del self._blocks[next(iter(self._blocks))]  # the oldest
+        self._blocks[n, b] = values
+        return values
+
+
+def _draw(dist: object) -> Draw:
+    """The vectorised numpy draw of a scenario distribution: (generator, count) -> values."""
+    if isinstance(dist, Fixed):
+        value = float(dist.value)
+        return lambda rng, n: np.full(n, value)
+    if isinstance(dist, Exponential):
+        mean = float(dist.mean)
+        return lambda rng, n: rng.standard_exponential(n) * mean
+    if isinstance(dist, Lognormal):
+        sigma = math.sqrt(math.log1p(dist.cv**2))
+        mu = math.log(float(dist.mean)) - sigma**2 / 2
+        return lambda rng, n: rng.lognormal(mu, sigma, n)
+    if isinstance(dist, Gamma):
+        shape = 1 / dist.cv**2
+        scale = float(dist.mean) / shape
+        return lambda rng, n: rng.gamma(shape, scale, n)
+    if isinstance(dist, Triangular):
+        lo, mode, hi = float(dist.min), float(dist.mode), float(dist.max)
+        return lambda rng, n: rng.triangular(lo, mode, hi, n)
+    if isinstance(dist, Uniform):
+        lo2, hi2 = float(dist.min), float(dist.max)
+        return lambda rng, n: rng.uniform(lo2, hi2, n)
+    if isinstance(dist, Empirical):
+        values = np.array([float(v) for v in dist.values])
+        return lambda rng, n: rng.choice(values, n)
+    raise TypeError(f"not a distribution: {dist!r}")
 
 
 def _blocked(draw_block: Callable[[], np.ndarray]) -> Sampler:

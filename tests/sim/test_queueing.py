@@ -62,13 +62,13 @@ def test_broken_engine_fails_the_mm1_check(load_yaml: Callable[[str], Scenario],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Work drawn 3% too long: the same check must catch it."""
     sc = load_yaml(MM1)
-    real = sim.streams.Streams.sampler
+    real = sim.streams.Streams.keyed
 
-    def too_long(self: sim.streams.Streams, dist: object, purpose: str) -> sim.streams.Sampler:
+    def too_long(self: sim.streams.Streams, dist: object, purpose: str) -> Callable[[int, int], float]:
         draw = real(self, dist, purpose)
-        return (lambda: 1.03 * draw()) if purpose.startswith("work:") else draw
+        return (lambda key, n: 1.03 * draw(key, n)) if purpose.startswith("work:") else draw
 
-    monkeypatch.setattr(sim.streams.Streams, "sampler", too_long)
+    monkeypatch.setattr(sim.streams.Streams, "keyed", too_long)
     ok, msg = _mm1_check(sc)
     assert not ok, msg
 
