@@ -17,7 +17,7 @@ from sim.schema import Scenario
 from sim.stats import paired_delta
 from sim.team import build_team
 
-__all__ = ["Verdict", "apply_plan", "describe_moves", "max_utilization", "verify"]
+__all__ = ["Verdict", "apply_plan", "describe_moves", "judge", "max_utilization", "verify"]
 
 
 def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> tuple[dict[str, Any], Scenario]:
@@ -59,19 +59,26 @@ def verify(objective: Objective, before: RunResult, scenario: Scenario) -> Verdi
     top["verdict"] = "better" if top["significant"] and top["mean"] < 0 else \
         ("worse" if top["significant"] else "same")
     deltas["kpis"]["max_utilization"] = top
-    k = deltas["kpis"]
+    ok, reason = judge(objective, deltas["kpis"])
+    return Verdict(ok, reason, after, deltas)
+
+
+def judge(objective: Objective, k: dict[str, Any]) -> tuple[bool, str]:
+    """Confirmed when the target improves significantly and nothing a manager is paid for gets
+    significantly worse: wins per week, revenue per week, and (unless it is the target) cycle time."""
     if k["won_per_week"]["verdict"] == "worse":
-        return Verdict(False, "fewer wins per week (significant)", after, deltas)
+        return False, f"fewer wins per week (significant: {_pm(k['won_per_week'])})"
+    if k["revenue_per_week"]["verdict"] == "worse":
+        return False, f"less revenue per week (significant: {_pm(k['revenue_per_week'])})"
     if objective is Objective.CYCLE_TIME:
         target, name = k["cycle_time_days"], "cycle time"
     else:
-        target, name = top, "the busiest person's utilization"
+        target, name = k["max_utilization"], "the busiest person's utilization"
     if target["verdict"] != "better":
-        return Verdict(False, f"{name} does not improve significantly in simulation "
-                       f"({_pm(target)})", after, deltas)
+        return False, f"{name} does not improve significantly in simulation ({_pm(target)})"
     if k["cycle_time_days"]["verdict"] == "worse" and objective is not Objective.CYCLE_TIME:
-        return Verdict(False, f"cycle time gets worse ({_pm(k['cycle_time_days'])})", after, deltas)
-    return Verdict(True, f"{name} improves: {_pm(target)}", after, deltas)
+        return False, f"cycle time gets worse ({_pm(k['cycle_time_days'])})"
+    return True, f"{name} improves: {_pm(target)}"
 
 
 def _pm(d: dict[str, Any]) -> str:
