@@ -69,9 +69,10 @@ def test_an_interrupt_in_parallel_leaves_no_part_files(tmp_path: Path) -> None:
 def test_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SALESMAP_WORKERS", "3")
     assert default_workers() == 3
-    monkeypatch.setenv("SALESMAP_WORKERS", "many")
-    with pytest.raises(SalesSimError, match="SALESMAP_WORKERS='many': must be a whole number"):
-        default_workers()
+    for bad in ("many", "0", "-2"):
+        monkeypatch.setenv("SALESMAP_WORKERS", bad)
+        with pytest.raises(SalesSimError, match=f"SALESMAP_WORKERS='{bad}': must be a whole number >= 1"):
+            default_workers()
 
 
 def test_a_script_without_a_main_guard_still_runs_in_parallel(tmp_path: Path) -> None:

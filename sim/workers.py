@@ -1,0 +1,103 @@
+"""The worker processes that run replications in parallel: one pool per session, kept between runs.
+
+Started by fork while the process has a single thread (milliseconds; a script needs no `__main__`
+guard), otherwise by a fork server with the package preloaded: forking a process whose other threads
+(a progress bar, a solver) may hold locks is unsafe. Workers ignore Ctrl-C; the parent stops them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from typing import Any
+
+from sim.errors import SalesSimError
+
+__all__ = ["WORKERS_ENV", "default_workers", "drop_pool", "pool", "start_workers"]
+
+WORKERS_ENV = "SALESMAP_WORKERS"
+
+
+def default_workers() -> int:
+    """Worker processes for replications: $SALESMAP_WORKERS, else the cores this process may use."""
+    env = os.environ.get(WORKERS_ENV, "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise SalesSimError(f"{WORKERS_ENV}={env!r}: must be a whole number >= 1")
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_interrupt() -> None:
+    # Ctrl-C reaches the whole process group: the parent alone decides what to do about it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_POOL: tuple[int, cf.ProcessPoolExecutor] | None = None
+
+
+def start_workers(workers: int | None = None) -> None:
+    """Start the worker processes now. Called before a progress bar starts its thread: a process with
+    one thread forks its workers in milliseconds; one with more threads must start them clean (~1 s)."""
+    w = default_workers() if workers is None else max(1, workers)
+    if w > 1:
+        pool(w).submit(_noop).result()
+
+
+def _noop() -> None:
+    return None
+
+
+def _context() -> Any:
+    """fork when this process has a single thread (fast, and scripts need no `__main__` guard);
+    otherwise forkserver, preloaded once: forking a process whose other threads (a progress bar, a
+    solver) may hold locks is unsafe."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["__main__", "sim.runner"])  # imported once, not per worker
+    return ctx
+
+
+def pool(workers: int) -> cf.ProcessPoolExecutor:
+    """The worker pool, kept between runs (optimize simulates many plans)."""
+    global _POOL
+    if _POOL is not None and _POOL[0] != workers:
+        drop_pool()
+    if _POOL is None:
+        _POOL = (workers, cf.ProcessPoolExecutor(workers, mp_context=_context(), initializer=_ignore_interrupt))
+    return _POOL[1]
+
+
+@atexit.register
+def drop_pool(terminate: bool = False) -> None:
+    """Stop the pool; at exit too, while the modules its clean-up needs are still there."""
+    global _POOL
+    if _POOL is None:
+        return
+    ex = _POOL[1]
+    _POOL = None
+    procs = list((getattr(ex, "_processes", None) or {}).values())  # shutdown() forgets them
+    if terminate:  # stop replications still running (an interrupt): their results are not wanted
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+    ex.shutdown(wait=True, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(5)
