@@ -49,8 +49,8 @@ class CustomerBase:
             self.hazard = -math.log1p(-min(spec.churn.per_year, 1 - 1e-12)) / HOURS_PER_YEAR
             self.late_after = spec.churn.late_after if spec.churn.late_after is not None else math.inf
             self.late_multiplier = spec.churn.late_multiplier
-        self.budget = rep.streams.exponential("churn")
-        self.phase = rep.streams.uniform("customers:initial-phase")
+        self.budget = rep.streams.keyed_exponential("churn")
+        self.phase = rep.streams.keyed_uniform("customers:initial-phase")
 
     def start(self) -> None:
         if self.spec is None:
@@ -59,7 +59,7 @@ class CustomerBase:
         for k in range(self.spec.initial):
             lead = Lead(self.rep.new_case("C"), 0.0, 0.0, base | k)
             self.count.move(0.0, 1)
-            self.rep.env.process(self._life(lead, onboard=False, first_due=self.phase()))
+            self.rep.env.process(self._life(lead, onboard=False, first_due=self.phase(lead.key, 0)))
 
     def welcome(self, lead: Lead) -> None:
         """A lead was won: it becomes a customer."""
@@ -84,7 +84,7 @@ class CustomerBase:
             target, _ = yield from rep.visit(lead, self.onboarding)
             if target == LOST:
                 return self._churn(lead)
-        budget = self.budget()  # churns when the accumulated hazard reaches this
+        budget = self.budget(lead.key, 0)  # churns when the accumulated hazard reaches this
         late = False
         every = self.spec.check_in.every if self.spec and self.spec.check_in else math.inf
         gap = every * first_due

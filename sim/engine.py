@@ -29,25 +29,7 @@ __all__ = ["LOST", "WON", "EventRow", "Lead", "Replication", "StageRun"]
 
 
 Draw = Callable[[int, int], float]
-"""A draw for (lead key, visit number): keyed in pipeline stages, in order of asking elsewhere."""
-
-
-def _keyed_dist(streams: Streams) -> Callable[[object, str], Draw]:
-    return streams.keyed
-
-
-def _ordered_dist(streams: Streams) -> Callable[[object, str], Draw]:
-    def make(dist: object, purpose: str) -> Draw:
-        draw = streams.sampler(dist, purpose)
-        return lambda key, n: draw()
-    return make
-
-
-def _ordered_uniform(streams: Streams) -> Callable[[str], Draw]:
-    def make(purpose: str) -> Draw:
-        draw = streams.uniform(purpose)
-        return lambda key, n: draw()
-    return make
+"""A draw for (lead key, visit number): the same in every scenario (`sim.streams`)."""
 
 
 class ActivityRun:
@@ -67,8 +49,8 @@ class StageRun:
         self.spec = spec
         self.id = spec.id
         self.tally = StageTally()
-        dist = _keyed_dist(streams) if keyed else _ordered_dist(streams)
-        uniform = streams.keyed_uniform if keyed else _ordered_uniform(streams)
+        dist: Callable[[object, str], Draw] = streams.keyed if keyed else streams.by_customer
+        uniform: Callable[[str], Draw] = streams.keyed_uniform if keyed else streams.by_customer_uniform
         self.acts = [ActivityRun(a.name, p, dist(a.work, f"work:{spec.id}:{a.name}"), a.role or "/".join(spec.roles))
                      for a, p in zip(spec.work_items, pools, strict=True)]
         self.wait: Draw | None = dist(spec.wait, f"wait:{spec.id}") if spec.wait else None
@@ -144,7 +126,7 @@ class Replication:
     def _build_stages(self) -> None:
         by_name = {w.name: w for w in self.workers}
         cust = self.scenario.customers
-        # customers' stages draw in order: check-ins run for years, keyed blocks would not be reused
+        # customers' stages draw by customer over visits: check-ins run for years
         customer_stages = {cust.onboarding, cust.check_in.stage if cust.check_in else None} if cust else set()
         self.stages: list[StageRun] = []
         for spec in self.scenario.stages:

@@ -13,7 +13,8 @@ replication, the purpose, k and n, never on the order in which leads ask. Under 
 same lead gets the same work, wait and outcome draws for its n-th visit of a stage, so paired
 differences between scenarios measure the change, not a reshuffle of which lead drew what. Values
 come in blocks of 256 leads from a Philox generator keyed by (purpose, n, block); a bounded cache of
-blocks keeps memory flat.
+blocks keeps memory flat. Customer stages (check-ins for years) use blocks of 16 visits of one
+customer instead.
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ import numpy as np
 
 from sim.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 
-__all__ = ["KeyedSampler", "Sampler", "Streams", "lead_keys"]
+__all__ = ["CustomerSampler", "KeyedSampler", "Sampler", "Streams", "lead_keys"]
 
 BLOCK = 512
 KEYED_BLOCK = 256
 KEYED_SHIFT = 8
 KEYED_CACHE = 24
 """Blocks kept per keyed sampler (256 leads each): leads far apart in arrival order regenerate theirs."""
+
+CUSTOMER_BLOCK = 16
+CUSTOMER_SHIFT = 4
+CUSTOMER_CACHE = 2048
+"""Customers' blocks kept per sampler (128 bytes of values each): about the active customer base."""
 
 Sampler = Callable[[], float]
 Draw = Callable[[np.random.Generator, int], np.ndarray]
@@ -86,6 +92,17 @@ class Streams:
     def keyed_uniform(self, purpose: str) -> KeyedSampler:
         return KeyedSampler(lambda rng, n: rng.random(n), self.seed, self.replication, purpose)
 
+    def keyed_exponential(self, purpose: str) -> KeyedSampler:
+        """Exponential draws with mean 1, keyed (scale them)."""
+        return KeyedSampler(lambda rng, n: rng.standard_exponential(n), self.seed, self.replication, purpose)
+
+    def by_customer(self, dist: object, purpose: str) -> CustomerSampler:
+        """Like `keyed`, for stages a customer visits for years (check-ins): blocks run over visits."""
+        return CustomerSampler(_draw(dist), self.seed, self.replication, purpose)
+
+    def by_customer_uniform(self, purpose: str) -> CustomerSampler:
+        return CustomerSampler(lambda rng, n: rng.random(n), self.seed, self.replication, purpose)
+
 
 class KeyedSampler:
     """The n-th draw for lead `key`, the same whoever asks first."""
@@ -115,6 +132,38 @@ class KeyedSampler:
         if len(self._blocks) >= KEYED_CACHE:
             del self._blocks[next(iter(self._blocks))]  # the oldest
         self._blocks[n, b] = values
+        return values
+
+
+class CustomerSampler:
+    """The n-th draw for customer `key`, the same whoever asks first; one block holds 16 visits of one
+    customer (check-ins of one customer come months apart, so blocks over leads would not be reused)."""
+
+    __slots__ = ("_blocks", "_draw", "_layers", "_spawn")
+
+    def __init__(self, draw: Draw, seed: int, replication: int, purpose: str) -> None:
+        self._draw = draw
+        self._spawn = (seed, replication, _purpose_key(f"by customer:{purpose}"))
+        self._layers: dict[int, int] = {}
+        self._blocks: dict[tuple[int, int], array[float]] = {}
+
+    def __call__(self, key: int, n: int) -> float:
+        block = self._blocks.get((key, n >> CUSTOMER_SHIFT))
+        if block is None:
+            block = self._fill(key, n >> CUSTOMER_SHIFT)
+        return block[n & (CUSTOMER_BLOCK - 1)]
+
+    def _fill(self, key: int, b: int) -> array[float]:
+        layer = self._layers.get(b)
+        if layer is None:
+            seed, rep, purpose = self._spawn
+            seq = np.random.SeedSequence(seed, spawn_key=(rep, purpose, b))
+            layer = self._layers[b] = int(seq.generate_state(1, np.uint64)[0])
+        rng = np.random.Generator(np.random.Philox(key=[layer, key & 0xFFFFFFFFFFFFFFFF]))
+        values = array("d", self._draw(rng, CUSTOMER_BLOCK).tobytes())
+        if len(self._blocks) >= CUSTOMER_CACHE:
+            del self._blocks[next(iter(self._blocks))]  # the oldest
+        self._blocks[key, b] = values
         return values
 
 

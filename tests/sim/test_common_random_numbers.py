@@ -66,3 +66,14 @@ def test_each_lead_takes_the_same_path_whatever_the_team(load_yaml: Callable[[st
     both = [c for c in slow if c in fast and slow[c][-1] in ("won", "lost") and fast[c][-1] in ("won", "lost")]
     assert len(both) > 300
     assert all(slow[c] == fast[c] for c in both)
+
+
+def test_a_customers_draws_do_not_depend_on_who_asks_first() -> None:
+    """Check-ins: one block holds 16 visits of one customer; asked in any order, the same numbers."""
+    a = Streams(3, 1).by_customer_uniform("outcome:check_in")
+    b = Streams(3, 1).by_customer_uniform("outcome:check_in")
+    keys = [7, 1 << 33, (5 << 32) | 12]
+    forward = [a(k, n) for k in keys for n in range(40)]
+    backward = [b(k, n) for k in reversed(keys) for n in reversed(range(40))]
+    assert forward == list(reversed(backward))
+    assert len(set(forward)) == len(forward)
