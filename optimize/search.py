@@ -1,5 +1,6 @@
-"""Find the recommendation: walk the frontier, simulate every plan on today's random numbers, and
-keep the one the simulation confirms best."""
+"""Find the recommendation: walk the frontier, simulate every plan on today's random numbers, keep
+the one the simulation confirms best, and validate it on seeds the search never saw (the best of
+several plans judged on the same numbers is flattered by them: the winner's curse)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
 from optimize.recommend import Verdict, apply_plan, verify
 from optimize.workload import Workload
-from sim.runner import RunResult
+from sim.runner import RunResult, simulate
 from sim.schema import Scenario
 
 __all__ = ["Candidate", "Search", "search"]
@@ -24,6 +25,7 @@ class Candidate:
     plan: Plan
     data: dict[str, Any]
     verdict: Verdict
+    scenario: Scenario | None = None
 
     @property
     def score(self) -> tuple[int, float]:
@@ -40,6 +42,9 @@ class Search:
     plans: list[Plan]
     candidates: list[Candidate] = field(default_factory=list)
     best: Candidate | None = None
+    validation: dict[str, Any] | None = None
+    """The best plan simulated again against today's team on a fresh seed: {"seed", "verified",
+    "reason", "changes", "deltas"}; the first confirmed plan (best first) that holds there is chosen."""
 
 
 def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, st: Settings,
@@ -55,7 +60,7 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
         if progress is not None:
             progress(f"simulating the plan with {plan.changes} change(s)")
         new_data, new_sc = apply_plan(sc, data, plan, "recommended.yaml")
-        candidates.append(Candidate(plan, new_data, verify(st.objective, before, new_sc)))
+        candidates.append(Candidate(plan, new_data, verify(st.objective, before, new_sc), new_sc))
     confirmed = [c for c in candidates if c.verdict.verified]
     if not confirmed:
         if not candidates:
@@ -64,5 +69,18 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
             why = "; ".join(f"{c.plan.changes} change(s): {c.verdict.reason}" for c in candidates)
         return Search(Status.NO_IMPROVEMENT, f"no better arrangement was confirmed by simulation ({why})",
                       plans, candidates)
-    best = max(confirmed, key=lambda c: c.score)
-    return Search(best.plan.status, best.verdict.reason, plans, candidates, best)
+    seed = before.seed + 1
+    if progress is not None:
+        progress(f"validating on a fresh seed ({seed})")
+    fresh = simulate(sc, replications=len(before.replications), seed=seed)
+    failed = []
+    for c in sorted(confirmed, key=lambda c: c.score, reverse=True):
+        assert c.scenario is not None
+        check = verify(st.objective, fresh, c.scenario)
+        validation = {"seed": seed, "verified": check.verified, "reason": check.reason, "changes": c.plan.changes,
+                      "deltas": {m: check.deltas["kpis"][m] for m in (*HEADLINE, "revenue_per_week")}}
+        if check.verified:
+            return Search(c.plan.status, c.verdict.reason, plans, candidates, c, validation)
+        failed.append(f"{c.plan.changes} change(s): {check.reason}")
+    return Search(Status.NO_IMPROVEMENT, f"plans confirmed on today's random numbers did not hold on fresh seed "
+                  f"{seed} ({'; '.join(failed)})", plans, candidates, None, validation)

@@ -123,6 +123,7 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "scenario": str(out) if best else None,
         "predicted_max_utilization": best.plan.max_utilization if best else None,
         "frontier": [_row(c) for c in result.candidates],
+        "validation": result.validation,
         "before_max_utilization": stat(max_utilization(before)),
     }
 
@@ -151,6 +152,9 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
                            f"{report['message']})", style="bold"))
         for m in report["moves"]:
             console.print(Text(f"  • {m['text']}"))
+        v = report["validation"]
+        if v is not None:
+            console.print(Text(f"Validated on fresh seed {v['seed']}: {v['reason']}"))
         t = Table(title="Before and after (same random numbers; difference with 95% CI)", title_justify="left")
         for col in ("measure", "before", "after", "difference"):
             t.add_column(col, justify="left" if col == "measure" else "right")
@@ -171,6 +175,9 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
         console.print(t)
     else:
         console.print(Text(f"No recommendation: {report['message']}", style="bold yellow"))
+        v = report["validation"]
+        if v is not None:
+            console.print(Text(f"The {v['changes']}-change plan on fresh seed {v['seed']}: {v['reason']}"))
     if show_frontier or not report["verified"]:
         f = Table(title="Trade-off: relief per number of changed responsibilities (each plan simulated)",
                   title_justify="left")

@@ -254,6 +254,10 @@ def optimize_report(folder: Path) -> Path:
              f'<p class="meta">{before["replications"]} replications · seed {before["seed"]} · objective '
              f'{_e(rec["objective_kind"])} · solver {_e(rec["solver"])} · status {_e(rec["status"])}{gap}</p>',
              f'<p><b class="{"better" if rec["verified"] else "worse"}">{_e(verdict)}</b></p>']
+    v = rec.get("validation")
+    if v is not None:
+        parts.append(f'<p class="meta">On a fresh seed ({v["seed"]}), the {v["changes"]}-change plan against '
+                     f'today\'s team: {_e(v["reason"])}</p>')
     if rec["moves"]:
         items = "".join(f"<li>{_e(m['text'])}</li>" for m in rec["moves"])
         parts.append(f'<section><h2>The moves</h2><ul data-table="moves">{items}</ul></section>')

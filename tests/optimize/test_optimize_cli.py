@@ -34,6 +34,10 @@ def test_one_rep_on_five_stages_gets_relief_confirmed_by_simulation(one_rep: tup
     assert d["won_per_week"]["verdict"] != "worse"
     assert rec["moves"]
     assert any(m["person"] == "Sam" and "discovery" in m["remove"] for m in rec["moves"])
+    # validated on numbers the search never saw
+    assert rec["validation"]["seed"] == rec["before"]["seed"] + 1
+    assert rec["validation"]["verified"] is True
+    assert rec["validation"]["deltas"]["max_utilization"]["ci95"][1] < 0
     assert set(rec) >= {"status", "solver", "objective", "gap", "moves", "before", "after", "deltas", "verified",
                         "scenario"}
 

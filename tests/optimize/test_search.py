@@ -1,0 +1,81 @@
+"""The search keeps a plan only if it also holds on a fresh seed (the winner's curse)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import optimize.search
+from optimize.assign import Plan, Settings, Status
+from optimize.frontier import frontier
+from optimize.recommend import Verdict
+from optimize.search import search
+from optimize.workload import measure_workload
+from sim.runner import RunResult, simulate
+from sim.scenario import load_scenario, resolved_data
+from sim.schema import Scenario
+from tests.conftest import SCENARIOS
+
+FILE = SCENARIOS / "one-rep-five-stages.yaml"
+
+
+def _fake(fresh_passes_from: int) -> Any:
+    """A verdict without simulating: every plan is confirmed on today's seed; on the fresh seed the
+    k-th plan asked about (best first) holds when k >= `fresh_passes_from`."""
+    asked: list[int] = []
+
+    def verify(objective: object, before: RunResult, scenario: Scenario) -> Verdict:
+        ok = True
+        if before.seed != SEED:
+            asked.append(1)
+            ok = len(asked) > fresh_passes_from
+        kpis = {m: {"mean": -0.1, "ci95": [-0.2, -0.0], "verdict": "better" if m == "max_utilization" else "same"}
+                for m in ("cycle_time_days", "won_per_week", "win_rate", "max_utilization", "revenue_per_week")}
+        return Verdict(ok, "holds" if ok else "fails on the fresh seed", before, {"kpis": kpis, "roles": {}})
+    return verify
+
+
+SEED = 2027
+
+
+@pytest.fixture(scope="module")
+def setting() -> tuple[Scenario, dict[str, Any], RunResult, Any, list[Plan]]:
+    sc = load_scenario(FILE)
+    before = simulate(sc, replications=2)
+    wl = measure_workload(sc, before)
+    return sc, resolved_data(FILE), before, wl, frontier(wl, Settings(time_limit=20))
+
+
+@pytest.fixture
+def solved(setting: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The frontier solved once for the module (the solves are what takes time)."""
+    plans = setting[4]
+    monkeypatch.setattr(optimize.search, "frontier", lambda wl, st, limit=None: plans)
+    return setting[:4]
+
+
+def test_a_plan_that_fails_on_a_fresh_seed_is_not_recommended(solved: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    sc, data, before, wl = solved
+    monkeypatch.setattr(optimize.search, "verify", _fake(fresh_passes_from=99))
+    result = search(sc, data, before, wl, Settings(time_limit=20))
+    assert result.candidates  # plans were found and confirmed on today's numbers
+    assert result.best is None
+    assert result.status is Status.NO_IMPROVEMENT
+    assert f"did not hold on fresh seed {SEED + 1}" in result.message
+    assert result.validation is not None
+    assert result.validation["verified"] is False
+
+
+def test_the_first_confirmed_plan_that_holds_on_the_fresh_seed_wins(solved: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    sc, data, before, wl = solved
+    monkeypatch.setattr(optimize.search, "verify", _fake(fresh_passes_from=1))  # the best fails, the next holds
+    result = search(sc, data, before, wl, Settings(time_limit=20))
+    ranked = sorted(result.candidates, key=lambda c: c.score, reverse=True)
+    assert len(ranked) >= 2
+    assert result.best is ranked[1]
+    assert result.validation is not None
+    assert result.validation["verified"] is True
+    assert result.validation["changes"] == ranked[1].plan.changes
+    assert result.validation["seed"] == SEED + 1
