@@ -19,8 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from salesmap.compare_view import print_comparison
 from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
-from salesmap.report import compare_report, map_page, report_for, run_report
-from salesmap.report.html import map_html
 from salesmap.staff_cmd import add_parser as add_staff_parser
 from salesmap.staff_cmd import run_staff
 from salesmap.tables import print_summary
@@ -89,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "compare":
             return _compare(args, err)
         if args.command == "report":
+            from salesmap.report import report_for  # matplotlib loads only when a picture is drawn
+
             path = report_for(args.folder)
             print(f"report written to {path}")
             return EXIT_OK
@@ -173,6 +173,8 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             log.close(ok)
     write_results(out, result, dump_data(resolved_data(args.file)))
     if args.report:
+        from salesmap.report import run_report
+
         run_report(out)
     if args.json:
         sys.stdout.write(summary_json(result.summary))
@@ -258,6 +260,8 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     comp["folders"] = folders
     write_text(out / "comparison.json", summary_json(comp))
     if args.report:
+        from salesmap.report import compare_report
+
         compare_report(out)
     if args.json:
         sys.stdout.write(summary_json(comp))
@@ -283,6 +287,9 @@ def _map(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out}: the map is written as .svg or .html")
     if out.exists() and not args.force:
         raise UsageError(f"{out}: exists; pass --force to overwrite it")
+    from salesmap.report import map_page
+    from salesmap.report.html import map_html
+
     svg = map_page(sc)
     write_text(out, svg if out.suffix.lower() == ".svg" else map_html(sc, svg))
     print(f"map written to {out}")

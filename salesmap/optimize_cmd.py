@@ -16,7 +16,6 @@ from optimize.assign import Objective, Settings, Status
 from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
-from salesmap.report.html import optimize_report
 from sim.errors import SalesSimError
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
@@ -92,6 +91,8 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
                + dump_data(resolved_data(args.file)))
     write_text(out.with_name("recommendation.json"), summary_json(report))
     if args.report:
+        from salesmap.report.html import optimize_report  # matplotlib loads only when a picture is drawn
+
         optimize_report(out.parent)
     if args.json:
         sys.stdout.write(summary_json(report))

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from scipy import stats as _st
+from scipy.special import stdtrit
 
 __all__ = ["Stat", "paired_delta", "stat", "t_halfwidth"]
 
@@ -25,7 +25,7 @@ def t_halfwidth(values: Sequence[float], level: float = 0.95) -> float:
         return math.nan
     mean = math.fsum(values) / n
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    return float(_st.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
+    return float(stdtrit(n - 1, 0.5 + level / 2)) * math.sqrt(var / n)  # Student-t quantile
 
 
 def stat(values: Sequence[float | None], bounds: tuple[float, float] | None = None) -> Stat:
