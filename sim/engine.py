@@ -385,4 +385,3 @@ class Replication:
                     st.stuck_at_end += 1
                     if entered + limit >= self.warmup:  # type: ignore[operator]
                         st.tally.stuck += 1
-

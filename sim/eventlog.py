@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
+from typing import IO
 
 from sim.atomic import atomic_file
 from sim.lead import EventRow
@@ -72,7 +73,7 @@ class EventPart:
         self.path = path
         self.origin = origin
         self.rows = 0
-        self._file: object = None
+        self._file: IO[str] | None = None
 
     def __call__(self, row: EventRow) -> None:
         self._writer.writerow(_fields(row, self.origin))
@@ -88,7 +89,7 @@ class EventPart:
         f = self._file
         self._file = None
         if f is not None:
-            f.close()  # type: ignore[attr-defined]
+            f.close()
         if exc[0] is not None:
             self.discard()
 

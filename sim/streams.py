@@ -104,10 +104,13 @@ class Streams:
         return CustomerSampler(lambda rng, n: rng.random(n), self.seed, self.replication, purpose)
 
 
-class KeyedSampler:
-    """The n-th draw for lead `key`, the same whoever asks first."""
+class _Blocks:
+    """Values from Philox generators keyed by (purpose, layer, block id), made in blocks and kept in a
+    bounded cache (oldest out): a block can be made again, with the same values, whenever it is needed."""
 
     __slots__ = ("_blocks", "_draw", "_layers", "_spawn")
+    SIZE = 0
+    CACHE = 0
 
     def __init__(self, draw: Draw, seed: int, replication: int, purpose: str) -> None:
         self._draw = draw
@@ -115,56 +118,44 @@ class KeyedSampler:
         self._layers: dict[int, int] = {}
         self._blocks: dict[tuple[int, int], array[float]] = {}
 
-    def __call__(self, key: int, n: int) -> float:
-        block = self._blocks.get((n, key >> KEYED_SHIFT))
-        if block is None:
-            block = self._fill(key >> KEYED_SHIFT, n)
-        return block[key & (KEYED_BLOCK - 1)]
-
-    def _fill(self, b: int, n: int) -> array[float]:
-        layer = self._layers.get(n)
+    def _fill(self, layer_id: int, block_id: int) -> array[float]:
+        layer = self._layers.get(layer_id)
         if layer is None:
             seed, rep, purpose = self._spawn
-            seq = np.random.SeedSequence(seed, spawn_key=(rep, purpose, n))
-            layer = self._layers[n] = int(seq.generate_state(1, np.uint64)[0])
-        rng = np.random.Generator(np.random.Philox(key=[layer, b & 0xFFFFFFFFFFFFFFFF]))
-        values = array("d", self._draw(rng, KEYED_BLOCK).tobytes())  # 8 bytes a value
-        if len(self._blocks) >= KEYED_CACHE:
+            seq = np.random.SeedSequence(seed, spawn_key=(rep, purpose, layer_id))
+            layer = self._layers[layer_id] = int(seq.generate_state(1, np.uint64)[0])
+        rng = np.random.Generator(np.random.Philox(key=[layer, block_id & 0xFFFFFFFFFFFFFFFF]))
+        values = array("d", self._draw(rng, self.SIZE).tobytes())  # 8 bytes a value
+        if len(self._blocks) >= self.CACHE:
             del self._blocks[next(iter(self._blocks))]  # the oldest
-        self._blocks[n, b] = values
+        self._blocks[layer_id, block_id] = values
         return values
 
 
-class CustomerSampler:
+class KeyedSampler(_Blocks):
+    """The n-th draw for lead `key`, the same whoever asks first: blocks of 256 leads per visit number."""
+
+    __slots__ = ()
+    SIZE, CACHE = KEYED_BLOCK, KEYED_CACHE
+
+    def __call__(self, key: int, n: int) -> float:
+        block = self._blocks.get((n, key >> KEYED_SHIFT)) or self._fill(n, key >> KEYED_SHIFT)
+        return block[key & (KEYED_BLOCK - 1)]
+
+
+class CustomerSampler(_Blocks):
     """The n-th draw for customer `key`, the same whoever asks first; one block holds 16 visits of one
     customer (check-ins of one customer come months apart, so blocks over leads would not be reused)."""
 
-    __slots__ = ("_blocks", "_draw", "_layers", "_spawn")
+    __slots__ = ()
+    SIZE, CACHE = CUSTOMER_BLOCK, CUSTOMER_CACHE
 
     def __init__(self, draw: Draw, seed: int, replication: int, purpose: str) -> None:
-        self._draw = draw
-        self._spawn = (seed, replication, _purpose_key(f"by customer:{purpose}"))
-        self._layers: dict[int, int] = {}
-        self._blocks: dict[tuple[int, int], array[float]] = {}
+        super().__init__(draw, seed, replication, f"by customer:{purpose}")
 
     def __call__(self, key: int, n: int) -> float:
-        block = self._blocks.get((key, n >> CUSTOMER_SHIFT))
-        if block is None:
-            block = self._fill(key, n >> CUSTOMER_SHIFT)
+        block = self._blocks.get((n >> CUSTOMER_SHIFT, key)) or self._fill(n >> CUSTOMER_SHIFT, key)
         return block[n & (CUSTOMER_BLOCK - 1)]
-
-    def _fill(self, key: int, b: int) -> array[float]:
-        layer = self._layers.get(b)
-        if layer is None:
-            seed, rep, purpose = self._spawn
-            seq = np.random.SeedSequence(seed, spawn_key=(rep, purpose, b))
-            layer = self._layers[b] = int(seq.generate_state(1, np.uint64)[0])
-        rng = np.random.Generator(np.random.Philox(key=[layer, key & 0xFFFFFFFFFFFFFFFF]))
-        values = array("d", self._draw(rng, CUSTOMER_BLOCK).tobytes())
-        if len(self._blocks) >= CUSTOMER_CACHE:
-            del self._blocks[next(iter(self._blocks))]  # the oldest
-        self._blocks[key, b] = values
-        return values
 
 
 def _draw(dist: object) -> Draw:
