@@ -25,7 +25,7 @@ class Candidate:
     plan: Plan
     data: dict[str, Any]
     verdict: Verdict
-    scenario: Scenario | None = None
+    scenario: Scenario
 
     @property
     def score(self) -> tuple[int, float]:
@@ -75,7 +75,6 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
     fresh = simulate(sc, replications=len(before.replications), seed=seed)
     failed = []
     for c in sorted(confirmed, key=lambda c: c.score, reverse=True):
-        assert c.scenario is not None
         check = verify(st.objective, fresh, c.scenario)
         validation = {"seed": seed, "verified": check.verified, "reason": check.reason, "changes": c.plan.changes,
                       "deltas": {m: check.deltas["kpis"][m] for m in (*HEADLINE, "revenue_per_week")}}

@@ -38,6 +38,11 @@ class UsageError(SalesSimError):
     """Arguments or an output folder that cannot be used."""
 
 
+def _add_workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
+                   "$SALESMAP_WORKERS); the results do not depend on it")
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="salesmap", description="Simulate a sales-process map: where leads "
                                  "wait, get stuck and drop off, and who is overloaded.")
@@ -46,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     run.add_argument("--replications", type=int, help="override the file's replications")
     run.add_argument("--seed", type=int, help="override the file's seed")
-    run.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
-                     "$SALESMAP_WORKERS); the results do not depend on it")
+    _add_workers(run)
     run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<timestamp>/)")
     run.add_argument("--json", action="store_true", help="print summary.json to stdout instead of tables")
     run.add_argument("--no-events", action="store_true", help="do not write the event log events.csv")
@@ -57,8 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the base scenario first, then what-ifs")
     cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
     cmp.add_argument("--seed", type=int, help="override the base file's seed (all scenarios)")
-    cmp.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
-                     "$SALESMAP_WORKERS); the results do not depend on it")
+    _add_workers(cmp)
     cmp.add_argument("--out", type=Path, help="output folder (default results/compare-<base>-<timestamp>/)")
     cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
     cmp.add_argument("--force", action="store_true", help="overwrite results already in --out")
@@ -189,7 +192,7 @@ def _check_overrides(args: argparse.Namespace) -> None:
         raise UsageError(f"--replications {args.replications}: must be >= 1")
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
-    if getattr(args, "workers", None) is not None and args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be >= 1")
 
 

@@ -67,6 +67,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     for f in (out, out.with_name("recommendation.json")):
         if f.exists() and not args.force:
             raise OptimizeError(f"{f}: exists; pass --force to overwrite it")
+    data = resolved_data(args.file)
     settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
     start_workers()  # before the spinner's thread: workers fork fast
@@ -74,7 +75,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         wl = measure_workload(sc, before)
         status.update("solving and simulating the candidate plans")
-        result = search(sc, resolved_data(args.file), before, wl, settings,
+        result = search(sc, data, before, wl, settings,
                         progress=lambda msg: status.update(msg))
     if result.status is Status.INFEASIBLE:
         raise OptimizeError(f"infeasible: {result.message}")
@@ -88,7 +89,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         write_text(out, header + dump_data(result.best.data))
         load_scenario(out)  # it must run as it is
     write_text(out.with_name("today.yaml"), f"# Today's team, as salesmap optimize read it from {args.file}.\n"
-               + dump_data(resolved_data(args.file)))
+               + dump_data(data))
     write_text(out.with_name("recommendation.json"), summary_json(report))
     if args.report:
         from salesmap.report.html import optimize_report  # matplotlib loads only when a picture is drawn
