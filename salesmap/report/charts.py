@@ -192,8 +192,8 @@ def frontier_chart(rec: dict[str, Any]) -> str:
     today at 0 changes, the recommended plan ringed, plans the simulation did not confirm hollow."""
     rows = rec["frontier"]
     before = rec["before_max_utilization"]
-    chosen = next((r["changes"] for r in rows if rec["verified"] and r["responsibilities"]
-                   and _same_plan(r, rec)), None)
+    v = rec.get("validation")
+    chosen = v["changes"] if rec["verified"] and v else None  # the plan that held on the fresh seed
     fig = Figure(figsize=(8.5, 5.6))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     xs = [0] + [r["changes"] for r in rows]
@@ -234,7 +234,3 @@ def frontier_chart(rec: dict[str, Any]) -> str:
     fig.tight_layout()
     return figure_svg(fig, "frontier")
 
-
-def _same_plan(row: dict[str, Any], rec: dict[str, Any]) -> bool:
-    after = rec["after"]["staff"] if rec.get("after") else {}
-    return bool(after) and all(list(row["responsibilities"].get(n, [])) == v["stages"] for n, v in after.items())

@@ -85,11 +85,24 @@ def _need(folder: Path, names: list[str]) -> None:
                           "`optimize`) to make a complete results folder")
 
 
-def _json(path: Path) -> Any:
+SUMMARY_KEYS = ("replications", "seed", "horizon_days", "warmup_days", "bottleneck", "kpis", "stages", "staff",
+                "roles", "flows", "overload_threshold")
+COMPARISON_KEYS = ("baseline", "replications", "seed", "ranking", "scenarios", "deltas")
+RECOMMENDATION_KEYS = ("status", "message", "solver", "objective_kind", "moves", "before", "after", "deltas",
+                       "verified", "scenario", "frontier", "before_max_utilization")
+
+
+def _json(path: Path, keys: tuple[str, ...]) -> Any:
+    """A results file, with the fields the report reads; a clear error when it is not one."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ReportError(f"{path}: not valid JSON ({e})") from None
+    missing = [k for k in keys if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise ReportError(f"{path}: not a {path.name} written by salesmap (missing {', '.join(missing)}); rerun "
+                          "the command that made it")
+    return data
 
 
 def _scenario(folder: Path) -> Scenario:
@@ -189,7 +202,7 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
 def run_report(folder: Path) -> Path:
     """report.html for a `salesmap run` results folder."""
     _need(folder, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
-    summary = _json(folder / "summary.json")
+    summary = _json(folder / "summary.json", SUMMARY_KEYS)
     sc = _scenario(folder)
     body = _header(sc, summary) + _cards(summary) + run_sections(folder, sc, summary)
     out = folder / "report.html"
@@ -200,7 +213,7 @@ def run_report(folder: Path) -> Path:
 def compare_report(folder: Path) -> Path:
     """report.html for a `salesmap compare` results folder: deltas, a forest plot, a map per scenario."""
     _need(folder, ["comparison.json"])
-    comp = _json(folder / "comparison.json")
+    comp = _json(folder / "comparison.json", COMPARISON_KEYS)
     base = comp["baseline"]
     parts = [f"<h1>{_e(base)} and its what-ifs</h1>",
              f'<p class="meta">{comp["replications"]} replications · seed {comp["seed"]} · every scenario on the '
@@ -209,8 +222,7 @@ def compare_report(folder: Path) -> Path:
              + " &gt; ".join(_e(n) for n in comp["ranking"]) + "</p>",
              '<section><h2>Differences against the base</h2><figure data-chart="forest">'
              + forest_chart(comp, [k for k, _, _ in KPIS]) + "</figure>" + _delta_table(comp) + "</section>"]
-    shared = max([m["wait_hours"]["mean"] for s in comp["scenarios"].values() for m in s["stages"].values()
-                  if m["wait_hours"]["mean"] is not None] or [1.0])
+    shared = _wait_scale(list(comp["scenarios"].values()))
     parts.append(f'<p class="meta">The maps share one shading scale: darkest = {shared:.0f} h of waiting.</p>')
     for name, sub in comp.get("folders", {}).items():
         sub_dir = folder / sub
@@ -222,6 +234,12 @@ def compare_report(folder: Path) -> Path:
     out = folder / "report.html"
     write_text(out, _page(f"salesmap: {base} compared", "".join(parts)))
     return out
+
+
+def _wait_scale(summaries: list[dict[str, Any]]) -> float:
+    """One shading scale for several maps: the largest mean wait at any stage of any of them."""
+    return float(max([m["wait_hours"]["mean"] for sm in summaries for m in sm["stages"].values()
+                      if m["wait_hours"]["mean"] is not None] or [1.0]))
 
 
 def _delta_table(comp: dict[str, Any]) -> str:
@@ -245,7 +263,7 @@ def optimize_report(folder: Path) -> Path:
     """report.html for a `salesmap optimize` folder: the moves, before and after, the trade-off curve and
     the map of today's team beside the recommended one (one wait scale)."""
     _need(folder, ["recommendation.json", "today.yaml"])
-    rec = _json(folder / "recommendation.json")
+    rec = _json(folder / "recommendation.json", RECOMMENDATION_KEYS)
     today = _scenario_file(folder / "today.yaml")
     before = rec["before"]
     verdict = ("verified by simulation: " if rec["verified"] else "no recommendation: ") + str(rec["message"])
@@ -271,9 +289,7 @@ def optimize_report(folder: Path) -> Path:
         recommended = folder / Path(rec["scenario"]).name
         _need(folder, [recommended.name])
         after = (_scenario_file(recommended), rec["after"])
-    summaries = [before] + ([after[1]] if after else [])
-    shared = max([m["wait_hours"]["mean"] for sm in summaries for m in sm["stages"].values()
-                  if m["wait_hours"]["mean"] is not None] or [1.0])
+    shared = _wait_scale([before] + ([after[1]] if after else []))
     parts.append(f'<section><h2>Today</h2>{_cards(before)}<figure class="map" data-chart="map">'
                  f"{draw_map(today, before, shared)}</figure></section>")
     if after:

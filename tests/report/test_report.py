@@ -66,6 +66,19 @@ def test_report_of_a_folder_with_a_broken_summary(evil_report: Path, capsys: pyt
     assert "not valid JSON" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("name", "missing"), [("summary.json", "replications"), ("recommendation.json", "status")])
+def test_a_results_file_of_the_wrong_shape_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                                    missing: str) -> None:
+    """Valid JSON that is not what salesmap wrote: the file and the missing fields, exit 2, no traceback."""
+    (tmp_path / name).write_text("{}", encoding="utf-8")
+    for other in ("scenario.yaml", "today.yaml", "weekly.csv", "cycle_times.csv"):
+        (tmp_path / other).write_text("", encoding="utf-8")
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / name}: not a {name} written by salesmap (missing {missing}" in err
+    assert "Traceback" not in err
+
+
 def test_map_without_simulating(write_yaml: Write, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = write_yaml(EVIL, "evil.yaml")
     out = tmp_path / "m.svg"
