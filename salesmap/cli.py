@@ -24,6 +24,7 @@ from salesmap.staff_cmd import run_staff
 from salesmap.tables import print_summary
 from sim.compare import compare, rank
 from sim.errors import SalesSimError, ScenarioError
+from sim.folder import ResultsFolder
 from sim.output import EventLog, safe_name, summary_json, write_results, write_text
 from sim.runner import RunResult, simulate, start_workers
 from sim.scenario import dump_data, load_scenario, resolved_data
@@ -138,13 +139,10 @@ def _validate(files: Sequence[Path], err: Console) -> int:
     return status
 
 
-def _out_dir(args: argparse.Namespace, label: str, marker: str = "summary.json") -> Path:
+def _out_dir(args: argparse.Namespace, label: str) -> Path:
+    """--out, or a new timestamped folder under results/ (claimed, and checked, by ResultsFolder)."""
     if args.out is not None:
         out: Path = args.out
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {out}: exists and is not a folder")
-        if (out / marker).exists() and not args.force:
-            raise UsageError(f"--out {out}: already holds results; pass --force to overwrite them")
         return out
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path("results") / f"{label}-{stamp}"
@@ -158,8 +156,28 @@ def _out_dir(args: argparse.Namespace, label: str, marker: str = "summary.json")
 def _run(args: argparse.Namespace, err: Console) -> int:
     sc = load_scenario(args.file)
     _check_overrides(args)
-    out = _out_dir(args, safe_name(sc.name))
-    out.mkdir(parents=True, exist_ok=True)
+    scenario_text = dump_data(resolved_data(args.file))  # read once, before simulating
+    with ResultsFolder(_out_dir(args, safe_name(sc.name)), force=args.force) as folder:
+        out = folder.path
+        result = _simulate_into(args, sc, out, err)
+        written = write_results(out, result, scenario_text)
+        if args.report:
+            from salesmap.report import run_report
+
+            written.append(run_report(out))
+        if not args.no_events:
+            written.append(out / "events.csv")
+        folder.written(*(p.name for p in written))
+    if args.json:
+        sys.stdout.write(summary_json(result.summary))
+    else:
+        print_summary(result.summary, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+        err.print(f"results written to {out}/", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Console) -> RunResult:
+    """Simulate with a progress bar, streaming the event log into `out` unless --no-events."""
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
     ok = False
@@ -174,17 +192,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     finally:
         if log is not None:
             log.close(ok)
-    write_results(out, result, dump_data(resolved_data(args.file)))
-    if args.report:
-        from salesmap.report import run_report
-
-        run_report(out)
-    if args.json:
-        sys.stdout.write(summary_json(result.summary))
-    else:
-        print_summary(result.summary, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
-        err.print(f"results written to {out}/", markup=False, highlight=False)
-    return EXIT_OK
+    return result
 
 
 def _check_overrides(args: argparse.Namespace) -> None:
@@ -238,34 +246,37 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     base_sc = runs[0][1]
     n = args.replications or base_sc.replications
     seed = base_sc.seed if args.seed is None else args.seed
-    out = _out_dir(args, f"compare-{safe_name(base_sc.name)}", marker="comparison.json")
+    texts = {name: dump_data(resolved_data(f)) for f, _, name in runs}  # read once, before simulating
     results: dict[str, RunResult] = {}
-    start_workers(args.workers)  # before the progress bar's thread: workers fork fast
-    with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("", total=n * len(runs))
-        for i, (_, sc, name) in enumerate(runs):
-            bar.update(task, description=name)
+    with ResultsFolder(_out_dir(args, f"compare-{safe_name(base_sc.name)}"), force=args.force) as folder:
+        out = folder.path
+        start_workers(args.workers)  # before the progress bar's thread: workers fork fast
+        with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("", total=n * len(runs))
+            for i, (_, sc, name) in enumerate(runs):
+                bar.update(task, description=name)
 
-            def advance(done: int, before: int = i * n) -> None:
-                bar.update(task, completed=before + done)
+                def advance(done: int, before: int = i * n) -> None:
+                    bar.update(task, completed=before + done)
 
-            results[name] = simulate(sc, replications=n, seed=seed, progress=advance, workers=args.workers)
-    comp = comparison(results, runs[0][2])
-    out.mkdir(parents=True, exist_ok=True)
-    folders: dict[str, str] = {}
-    for f, _, name in runs:
-        folder = safe_name(name)
-        while folder in folders.values():
-            folder += "_"
-        folders[name] = folder
-        write_results(out / folder, results[name], dump_data(resolved_data(f)))
-    comp["folders"] = folders
-    write_text(out / "comparison.json", summary_json(comp))
-    if args.report:
-        from salesmap.report import compare_report
+                results[name] = simulate(sc, replications=n, seed=seed, progress=advance, workers=args.workers)
+        comp = comparison(results, runs[0][2])
+        folders: dict[str, str] = {}
+        for _, _, name in runs:
+            sub = safe_name(name)
+            while sub in folders.values():
+                sub += "_"
+            folders[name] = sub
+            write_results(out / sub, results[name], texts[name])
+        comp["folders"] = folders
+        write_text(out / "comparison.json", summary_json(comp))
+        folder.written("comparison.json", *folders.values())
+        if args.report:
+            from salesmap.report import compare_report
 
-        compare_report(out)
+            compare_report(out)
+            folder.written("report.html")
     if args.json:
         sys.stdout.write(summary_json(comp))
     else:

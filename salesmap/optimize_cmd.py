@@ -17,9 +17,11 @@ from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
 from sim.errors import SalesSimError
+from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
 from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.schema import Scenario
 from sim.stats import stat
 
 __all__ = ["add_parser", "run_optimize"]
@@ -64,12 +66,28 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         "recommended.yaml"
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise OptimizeError(f"--out {out}: the recommended scenario is a .yaml file")
-    for f in (out, out.with_name("recommendation.json")):
-        if f.exists() and not args.force:
-            raise OptimizeError(f"{f}: exists; pass --force to overwrite it")
+    if out.exists() and not args.force:
+        raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
     data = resolved_data(args.file)
     settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
+    with ResultsFolder(out.parent, force=args.force) as folder:
+        report, result = _optimize_into(args, sc, data, settings, out, err)
+        folder.written("today.yaml", "recommendation.json", *([out.name] if result.best is not None else []),
+                       *(["report.html"] if args.report else []))
+    if args.json:
+        sys.stdout.write(summary_json(report))
+    else:
+        _print(report, result, Console(highlight=False, width=None if sys.stdout.isatty() else 130), args.frontier)
+        written = [out.with_name("recommendation.json")] + ([out] if result.best is not None else []) + \
+            ([out.with_name("report.html")] if args.report else [])
+        err.print("written: " + ", ".join(map(str, written)), markup=False, highlight=False)
+    return 0
+
+
+def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any], settings: Settings, out: Path,
+                   err: Console) -> tuple[dict[str, Any], Search]:
+    """Simulate today, search, and write the recommendation files into out's folder (claimed)."""
     start_workers()  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
@@ -82,7 +100,6 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     if result.status is Status.NOT_SOLVED:
         raise OptimizeError(f"not solved: {result.message} (try --time-limit or --solver highs)")
     report = _report(result, before, wl, settings, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if result.best is not None:
         header = (f"# Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed "
                   f"responsibilities, {settings.objective.value}).\n")
@@ -95,14 +112,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         from salesmap.report.html import optimize_report  # matplotlib loads only when a picture is drawn
 
         optimize_report(out.parent)
-    if args.json:
-        sys.stdout.write(summary_json(report))
-    else:
-        _print(report, result, Console(highlight=False, width=None if sys.stdout.isatty() else 130), args.frontier)
-        written = [out.with_name("recommendation.json")] + ([out] if result.best is not None else []) + \
-            ([out.with_name("report.html")] if args.report else [])
-        err.print("written: " + ", ".join(map(str, written)), markup=False, highlight=False)
-    return 0
+    return report, result
 
 
 def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> dict[str, Any]:

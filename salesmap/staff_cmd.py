@@ -17,9 +17,11 @@ from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
 from sim.compare import compare
 from sim.errors import SalesSimError
+from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
 from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.schema import Scenario
 from sim.stats import paired_delta
 
 __all__ = ["add_parser", "run_staff"]
@@ -61,18 +63,9 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     out = args.out or Path("results") / f"staff-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / "staffed.yaml"
     if out.exists() and not args.force:
         raise StaffError(f"{out}: exists; pass --force to overwrite it")
-    start_workers()  # before the spinner's thread: workers fork fast
-    with err.status("simulating today's team") as status:
-        before = simulate(sc, replications=args.replications, seed=args.seed)
-        result = staff(sc, resolved_data(args.file), before, measure_workload(sc, before), targets, roles,
-                       args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m))
-    report = _report(result, before, targets, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if result.data is not None:
-        write_text(out, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
-                   + dump_data(result.data))
-        load_scenario(out)
-    write_text(out.with_name("staffing.json"), summary_json(report))
+    with ResultsFolder(out.parent, force=args.force) as folder:
+        report, result = _staff_into(args, sc, roles, targets, out, err)
+        folder.written("staffing.json", *([out.name] if result.data is not None else []))
     if args.json:
         sys.stdout.write(summary_json(report))
     else:
@@ -81,6 +74,23 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
         err.print(f"not met: {result.message}", markup=False, highlight=False)
         return 2
     return 0
+
+
+def _staff_into(args: argparse.Namespace, sc: Scenario, roles: list[str], targets: list[Any], out: Path,
+                err: Console) -> tuple[dict[str, Any], Staffing]:
+    """Simulate today, size the team, and write the staffing files into out's folder (claimed)."""
+    start_workers()  # before the spinner's thread: workers fork fast
+    with err.status("simulating today's team") as status:
+        before = simulate(sc, replications=args.replications, seed=args.seed)
+        result = staff(sc, resolved_data(args.file), before, measure_workload(sc, before), targets, roles,
+                       args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m))
+    report = _report(result, before, targets, out)
+    if result.data is not None:
+        write_text(out, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
+                   + dump_data(result.data))
+        load_scenario(out)
+    write_text(out.with_name("staffing.json"), summary_json(report))
+    return report, result
 
 
 def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str, Any]:

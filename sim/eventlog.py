@@ -11,6 +11,7 @@ import contextlib
 import csv
 import datetime as dt
 import os
+import secrets
 import shutil
 from pathlib import Path
 from typing import IO
@@ -40,6 +41,7 @@ class EventLog:
         self._writer.writerow(EVENT_COLUMNS)
         self.origin = dt.datetime.combine(start_date, dt.time())
         self.rows = 0
+        self._token = secrets.token_hex(6)  # part names of this log alone, whoever else writes beside it
 
     def __call__(self, row: EventRow) -> None:
         self._writer.writerow(_fields(row, self.origin))
@@ -47,7 +49,7 @@ class EventLog:
 
     def part(self, replication: int) -> EventPart:
         """A writer for one replication's rows, to run in another process (see `absorb`)."""
-        return EventPart(self.path.with_name(f".{self.path.name}.r{replication}.part"), self.origin)
+        return EventPart(self.path.with_name(f".{self.path.name}.{self._token}.r{replication}.part"), self.origin)
 
     def absorb(self, part: EventPart) -> None:
         """Append a finished part's rows and delete the part file."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -40,9 +41,25 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _ignore_interrupt() -> None:
-    # Ctrl-C reaches the whole process group: the parent alone decides what to do about it
+def _worker_init(parent: int) -> None:
+    """Ignore Ctrl-C (it reaches the whole process group: the parent alone decides what to do about
+    it), and die with the parent: a `kill -9` of salesmap must not leave its workers running."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if parent and os.getppid() != parent:  # the parent died before we could ask
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG); elsewhere nothing."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
 
 
 _POOL: tuple[int, cf.ProcessPoolExecutor] | None = None
@@ -80,7 +97,12 @@ def pool(workers: int) -> cf.ProcessPoolExecutor:
     if _POOL is not None and _POOL[0] != workers:
         drop_pool()
     if _POOL is None:
-        _POOL = (workers, cf.ProcessPoolExecutor(workers, mp_context=_context(), initializer=_ignore_interrupt))
+        ctx = _context()
+        # a forked worker's parent is this process; a fork server's worker's parent is the server, which
+        # ends when this process does
+        parent = os.getpid() if ctx.get_start_method() == "fork" else 0
+        _POOL = (workers, cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                                 initargs=(parent,)))
     return _POOL[1]
 
 

@@ -1,0 +1,182 @@
+"""A results folder, owned by one run at a time.
+
+Two runs writing into one folder used to mix their event logs silently (both named their part files
+alike). A run now claims its folder first: a lock file inside it, held with a POSIX record lock for
+as long as the run lives. The operating system drops the lock when the process dies, however it
+dies (`kill -9` too), so a later run can prove that leftovers (hidden part and temp files) are dead
+and remove them. Record locks are not inherited by forked worker processes, so a worker that
+outlives its parent cannot keep a folder locked.
+
+When a run replaces results (`--force`), the files of the old results that the new run did not
+write (an event log, a report) are removed once the new ones are written, so a folder never holds
+files of two runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+from pathlib import Path
+from types import TracebackType
+
+from sim.errors import SalesSimError
+
+__all__ = ["LOCK_NAME", "OUTPUT_NAMES", "RESULT_MARKERS", "FolderInUseError", "ResultsFolder"]
+
+LOCK_NAME = ".salesmap.lock"
+RESULT_MARKERS = ("summary.json", "comparison.json", "recommendation.json", "staffing.json")
+"""A folder holding any of these holds results: writing into it needs --force, whichever command."""
+OUTPUT_NAMES = (*RESULT_MARKERS, "scenario.yaml", "stages.csv", "staff.csv", "weekly.csv", "cycle_times.csv",
+                "events.csv", "report.html", "recommended.yaml", "today.yaml", "staffed.yaml")
+"""Every file name a salesmap command writes into a results folder (and so may remove on --force)."""
+
+_HELD: set[Path] = set()  # record locks are per process: a second claim here must be refused by hand
+
+
+class FolderInUseError(SalesSimError):
+    """Another run is writing into the results folder."""
+
+
+def _leftover(name: str) -> bool:
+    """Hidden part and temp files of salesmap's own writers (sim.atomic, sim.eventlog)."""
+    return name.startswith(".") and name.endswith((".part", ".tmp"))
+
+
+class ResultsFolder:
+    """Claim `path` for one run: `with ResultsFolder(out, force=...) as folder: ...; folder.written(...)`.
+
+    Raises FolderInUseError when another live run holds the folder, and SalesSimError when it holds
+    results and `force` is not given, or cannot be made.
+    """
+
+    def __init__(self, path: Path, force: bool = False, option: str = "--out") -> None:
+        self.path = path
+        self.force = force
+        self.option = option
+        self._fd: int | None = None
+        self._written: set[str] = set()
+        self._old_folders: list[str] = []
+
+    def __enter__(self) -> ResultsFolder:
+        out = self.path
+        if out.exists() and not out.is_dir():
+            raise SalesSimError(f"{self.option} {out}: exists and is not a folder")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise SalesSimError(f"{self.option} {out}: cannot make the folder ({e.strerror})") from None
+        self._lock()
+        try:
+            held = [m for m in RESULT_MARKERS if (out / m).exists()]
+            if held and not self.force:
+                raise SalesSimError(f"{self.option} {out}: already holds results ({held[0]}); "
+                                    "pass --force to replace them")
+            self._remove_leftovers()
+            self._old_folders = _compared_folders(out) if self.force else []
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if kind is None:
+                self._remove_stale()
+        finally:
+            self._unlock()
+
+    def written(self, *names: str) -> None:
+        """Record files (names inside the folder, or sub-folders) this run wrote: the rest of the old
+        results goes when the run ends well."""
+        self._written.update(names)
+
+    def _lock(self) -> None:
+        key = self.path.resolve()
+        if key in _HELD:
+            raise FolderInUseError(self._in_use(str(os.getpid())))
+        for _ in range(20):  # a lock file removed between our open and our lock: take the new one
+            fd = self._open_lock()
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as e:
+                owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                os.close(fd)
+                if e.errno in (errno.EAGAIN, errno.EACCES):
+                    raise FolderInUseError(self._in_use(owner)) from None
+                raise SalesSimError(f"{self.option} {self.path}: cannot lock the folder ({e.strerror})") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path / LOCK_NAME).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        else:  # pragma: no cover - twenty runs racing for one folder
+            raise FolderInUseError(self._in_use(""))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        _HELD.add(key)
+
+    def _open_lock(self) -> int:
+        try:
+            return os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise SalesSimError(f"{self.option} {self.path}: cannot write there ({e.strerror})") from None
+
+    def _in_use(self, owner: str) -> str:
+        who = f" (process {owner})" if owner.isdigit() else ""
+        return (f"{self.option} {self.path}: another salesmap run{who} is writing there; wait for it to "
+                "finish or choose another folder")
+
+    def _unlock(self) -> None:
+        if self._fd is None:
+            return
+        _HELD.discard(self.path.resolve())
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            os.unlink(self.path / LOCK_NAME)  # while still locked: a waiting run then takes a new file
+        os.close(fd)  # closing drops the record lock
+
+    def _remove_leftovers(self) -> None:
+        """Part and temp files a dead run left (no live run holds the folder: we hold its lock)."""
+        for top, _dirs, files in os.walk(self.path):
+            for name in files:
+                if _leftover(name):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(Path(top) / name)
+
+    def _remove_stale(self) -> None:
+        if not self.force:
+            return
+        for name in OUTPUT_NAMES:
+            if name not in self._written:
+                with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                    (self.path / name).unlink()
+        for name in self._old_folders:
+            sub = self.path / name
+            if name in self._written or not sub.is_dir() or sub.is_symlink():
+                continue
+            entries = list(sub.iterdir())
+            if all(e.name in OUTPUT_NAMES and e.is_file() and not e.is_symlink() for e in entries):
+                for e in entries:
+                    e.unlink()
+                with contextlib.suppress(OSError):
+                    sub.rmdir()
+
+
+def _compared_folders(out: Path) -> list[str]:
+    """The scenario sub-folders an old comparison.json names: plain names inside the folder only."""
+    try:
+        data = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    folders = data.get("folders") if isinstance(data, dict) else None
+    if not isinstance(folders, dict):
+        return []
+    return [f for f in folders.values() if isinstance(f, str) and f and "/" not in f and "\\" not in f
+            and f not in (".", "..") and not f.startswith(".")]
