@@ -30,14 +30,18 @@ __all__ = [
     "mean_of",
 ]
 
-Amount = Annotated[float, Field(ge=0)]
-"""A plain non-negative number (deal value in the scenario's currency)."""
+MAX_AMOUNT = 1e12
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+"""A plain non-negative number (deal value in the scenario's currency), at most a trillion."""
+
+CV_RANGE = (0.001, 20.0)
+"""Coefficients of variation the samplers handle exactly (gamma's shape 1/cv^2 stays finite)."""
 
 Q = TypeVar("Q")
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Exponential(_Dist, Generic[Q]):
@@ -57,7 +61,8 @@ class Lognormal(_Dist, Generic[Q]):
 
     dist: Literal["lognormal"]
     mean: Q = Field(description="mean value")
-    cv: float = Field(gt=0, description="coefficient of variation (standard deviation / mean)")
+    cv: float = Field(ge=CV_RANGE[0], le=CV_RANGE[1],
+                      description="coefficient of variation (standard deviation / mean), 0.001 to 20")
 
     @field_validator("mean")
     @classmethod
@@ -70,7 +75,8 @@ class Gamma(_Dist, Generic[Q]):
 
     dist: Literal["gamma"]
     mean: Q = Field(description="mean value")
-    cv: float = Field(gt=0, description="coefficient of variation (standard deviation / mean)")
+    cv: float = Field(ge=CV_RANGE[0], le=CV_RANGE[1],
+                      description="coefficient of variation (standard deviation / mean), 0.001 to 20")
 
     @field_validator("mean")
     @classmethod
@@ -127,7 +133,7 @@ class Empirical(_Dist, Generic[Q]):
     """Resample observed values (e.g. exported from the CRM), each equally likely."""
 
     dist: Literal["empirical"]
-    values: list[Q] = Field(min_length=1, description="observed values")
+    values: list[Q] = Field(min_length=1, max_length=100_000, description="observed values")
 
     @model_validator(mode="after")
     def _check(self) -> Empirical[Q]:

@@ -6,19 +6,23 @@ Merge rules, applied to the base file's data:
   (recursively), `{id: x, remove: true}` drops it, a new id is appended;
 - any other list (people, activities, holidays, ...) replaces the base's list whole.
 The base is itself loaded and checked first (its errors name the base file); a path in `extends` is
-read relative to the folder of the file that names it, as every path in a scenario is.
+read relative to the folder of the file that names it, as every path in a scenario is, and must stay
+inside the first file's folder tree (or a folder in $SALESMAP_EXTENDS_ROOTS): a scenario from
+someone else cannot make salesmap read, and print, any file of the machine.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
 
-__all__ = ["MAX_DEPTH", "merge", "resolve_extends"]
+__all__ = ["MAX_DEPTH", "ROOTS_ENV", "extends_roots", "merge", "resolve_extends"]
 
-MAX_DEPTH = 8
+MAX_DEPTH = 32
+ROOTS_ENV = "SALESMAP_EXTENDS_ROOTS"
 _KEYED = {"stages": "id", "sources": "name"}
 
 
@@ -56,24 +60,67 @@ def _merge_keyed(base: list[Any], patch: list[Any], field: str) -> list[Any]:
     return [e for i, e in enumerate(out) if i not in removed]
 
 
-def resolve_extends(data: Any, path: Path | None, source: str, depth: int = 0) -> Any:
-    """Apply `extends` (if any) and return plain scenario data."""
+def extends_roots(path: Path | None) -> tuple[Path, ...]:
+    """The folders a scenario may extend files from: its own folder tree, and any folder listed in
+    $SALESMAP_EXTENDS_ROOTS (separated like PATH) to share bases across projects."""
+    own = (path.parent if path is not None else Path.cwd()).resolve()
+    extra = [Path(p).expanduser().resolve() for p in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+    return (own, *extra)
+
+
+def resolve_extends(data: Any, path: Path | None, source: str, depth: int = 0,
+                    roots: tuple[Path, ...] | None = None, chain: tuple[Path, ...] = ()) -> Any:
+    """Apply `extends` (if any) and return plain scenario data.
+
+    A base must be a .yaml/.yml file inside `roots` (default: the first file's folder tree and
+    $SALESMAP_EXTENDS_ROOTS), symbolic links resolved first: a scenario cannot read an arbitrary file.
+    """
     if not isinstance(data, dict) or "extends" not in data:
         return data
     from sim.scenario import read_data  # the YAML reader lives in sim.scenario
 
+    roots = extends_roots(path) if roots is None else roots
     ref = data["extends"]
-    if not isinstance(ref, str) or not ref.strip():
-        raise ScenarioError(source, [Problem(("extends",), "must be the path of a scenario file", ref, True)])
+    base_path = _base_path(ref, path, source, roots)
+    here = (path.resolve(),) if path is not None else ()
+    if base_path in chain + here:
+        raise ScenarioError(source, [Problem(("extends",), "extends a file that extends it back (a loop)", ref,
+                                             True)])
     if depth >= MAX_DEPTH:
-        raise ScenarioError(source, [Problem(("extends",), f"more than {MAX_DEPTH} levels of extends "
-                                             "(a file extends itself?)", ref, True)])
-    base_path = (path.parent if path is not None else Path.cwd()) / ref
-    if not base_path.is_file():
-        raise ScenarioError(source, [Problem(("extends",), f"no such file: {base_path}", ref, True)])
-    base_data = resolve_extends(read_data(base_path), base_path, str(base_path), depth + 1)
+        raise ScenarioError(source, [Problem(("extends",), f"more than {MAX_DEPTH} levels of extends", ref, True)])
+    base_data = resolve_extends(read_data(base_path), base_path, str(base_path), depth + 1, roots, chain + here)
     from sim.scenario import scenario_from_data
 
     scenario_from_data(base_data, str(base_path))  # the base must be a valid scenario in its own right
     patch = {k: v for k, v in data.items() if k != "extends"}
     return merge(base_data, patch)
+
+
+def _base_path(ref: Any, path: Path | None, source: str, roots: tuple[Path, ...]) -> Path:
+    """The resolved file `extends: ref` names, or a ScenarioError that never echoes a file's content."""
+    def bad(message: str) -> ScenarioError:
+        return ScenarioError(source, [Problem(("extends",), message, ref, isinstance(ref, str))])
+
+    if not isinstance(ref, str) or not ref.strip():
+        return_type = type(ref).__name__
+        raise ScenarioError(source, [Problem(("extends",), f"must be the path of a scenario file (got a "
+                                             f"{return_type})")])
+    if len(ref) > 1024 or "\0" in ref:
+        raise bad("not a usable path (too long, or a NUL character)")
+    if Path(ref).suffix.lower() not in (".yaml", ".yml"):
+        raise bad("a scenario extends another scenario file: a .yaml or .yml file")
+    try:
+        target = ((path.parent if path is not None else Path.cwd()) / ref).resolve()
+    except (OSError, RuntimeError) as e:  # a symlink loop, a name too long
+        raise bad(f"cannot resolve the path ({e.__class__.__name__})") from None
+    if not any(target.is_relative_to(r) for r in roots):
+        raise bad(f"outside the scenario's folder ({roots[0]}); a base must live in that folder or below it "
+                  f"(or in a folder listed in ${ROOTS_ENV})")
+    try:
+        if target.is_dir():
+            raise bad("is a folder, not a scenario file")
+        if not target.is_file():
+            raise bad(f"no such file: {target}")
+    except OSError as e:
+        raise bad(f"cannot read ({e.strerror})") from None
+    return target

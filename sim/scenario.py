@@ -50,11 +50,15 @@ def read_data(path: Path) -> Any:
 
 
 def _read_file(p: Path, source: str) -> tuple[Any, Lines]:
-    if not p.exists():
-        raise ScenarioError(source, [Problem((), "file not found")])
-    if not p.is_file():
-        raise ScenarioError(source, [Problem((), "not a file (a scenario is a .yaml file)")])
+    if len(str(p)) > 4096:
+        raise ScenarioError(source[:80] + "...", [Problem((), "not a usable path (longer than 4,096 characters)")])
     try:
+        if not p.exists():
+            raise ScenarioError(source, [Problem((), "file not found")])
+        if not p.is_file():
+            raise ScenarioError(source, [Problem((), "not a file (a scenario is a .yaml file)")])
+        if p.stat().st_size > MAX_BYTES:
+            raise ScenarioError(source, [Problem((), f"larger than {MAX_BYTES:,} bytes; a scenario is far smaller")])
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise ScenarioError(source, [Problem((), f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
@@ -79,7 +83,8 @@ def scenario_from_data(data: Any, source: str = "<scenario>", lines: Lines | Non
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(source, [_problem_from_pydantic(err, data, lines) for err in e.errors()]) from None
+        errors = _without_other_union_members(e.errors(), data)
+        raise ScenarioError(source, [_problem_from_pydantic(err, data, lines) for err in errors]) from None
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError(source, [_with_line(p, lines) for p in problems])
@@ -90,44 +95,83 @@ class _StrictLoader(yaml.SafeLoader):
     """The safe loader; only plain data types can come out of it."""
 
 
+MAX_BYTES = 5_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+"""Bounds on a scenario file: 5 MB of text, 200,000 values once aliases are expanded, 64 levels of nesting.
+A 506-byte file of nested aliases otherwise expands to billions of values."""
+
+
+class _TooLargeError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def _read_yaml(text: str, source: str) -> tuple[Any, Lines]:
-    loader = _StrictLoader(text)
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(source, [Problem((), f"the file is {len(text):,} characters long; a scenario is at "
+                                             f"most {MAX_BYTES:,}")])
+    loader: _StrictLoader | None = None
     try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}
         lines: Lines = {}
         dupes: list[Problem] = []
-        _walk(node, (), lines, dupes)
+        _walk(node, (), lines, dupes, [0])
         if dupes:
             raise ScenarioError(source, dupes)
         return loader.construct_document(node), lines
+    except _TooLargeError as e:
+        raise ScenarioError(source, [Problem((), str(e), line=e.line)]) from None
+    except RecursionError:
+        raise ScenarioError(source, [Problem((), f"nested too deeply (more than {MAX_DEPTH} levels)")]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(x for x in (e.context, e.problem) if x)
         raise ScenarioError(source, [Problem((), f"YAML syntax error: {what}", line=line)]) from None
-    except yaml.YAMLError as e:
-        raise ScenarioError(source, [Problem((), f"YAML error: {e}")]) from None
+    except yaml.YAMLError as e:  # e.g. a control character the YAML reader refuses
+        raise ScenarioError(source, [Problem((), f"YAML error: {_first_line(e)}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
-def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, dupes: list[Problem]) -> None:
-    """Record the line of every field path; collect duplicate keys."""
-    lines[path] = node.start_mark.line + 1
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__)[:200]
+
+
+def _walk(node: yaml.Node, path: tuple[Any, ...], lines: Lines, dupes: list[Problem], count: list[int]) -> None:
+    """Record the line of every field path; collect duplicate keys; refuse files too large or too deep
+    (aliases are counted every time they are used, as constructing the data would expand them)."""
+    count[0] += 1
+    line = node.start_mark.line + 1
+    if count[0] > MAX_NODES:
+        raise _TooLargeError(f"more than {MAX_NODES:,} values once aliases (*name) are expanded; a scenario is "
+                        "far smaller", line)
+    if len(path) > MAX_DEPTH:
+        raise _TooLargeError(f"nested more than {MAX_DEPTH} levels deep", line)
+    lines.setdefault(path, line)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                dupes.append(Problem(path, "a key must be a plain name, not a list or a mapping",
+                                     line=key_node.start_mark.line + 1))
+                continue
+            key = key_node.value
             if key in seen:
                 dupes.append(Problem((*path, key), "duplicate key (YAML would silently keep the last one)",
                                      line=key_node.start_mark.line + 1))
             seen.add(key)
-            _walk(value_node, (*path, key), lines, dupes)
+            _walk(value_node, (*path, key), lines, dupes, count)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines, dupes)
+            _walk(item, (*path, i), lines, dupes, count)
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -142,15 +186,38 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
                 cur = cur[part]
             elif isinstance(part, str) and part == cur.get("dist"):
                 continue  # the distribution's tag, not a key of the file
-            elif last or part == "[key]":
-                out.append(part) if part != "[key]" else None
-            # else: a tag pydantic inserted (e.g. 'exponential' or 'Calendar'): skip it
+            elif _is_tag(part):
+                continue  # a tag pydantic inserted ('Calendar', 'function-after[...]', '[key]'): not the file's
+            elif last:
+                out.append(part)
         elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
             out.append(part)
             cur = cur[part]
         elif last or not isinstance(part, str):
             out.append(part)
     return tuple(out)
+
+
+def _without_other_union_members(errors: list[Any], data: Any) -> list[Any]:
+    """`calendar: {...}` that fails as a Calendar also fails as the literal 'always': when a mapping or
+    list fails as a model, only the model's errors help the user."""
+    paths = [_data_path(tuple(err["loc"]), data) for err in errors]
+    kept = []
+    for err, path in zip(errors, paths, strict=True):
+        if err["type"] == "literal_error":
+            found, value = _lookup(data, path)
+            others = any(p[:len(path)] == path and o["type"] != "literal_error"
+                         for o, p in zip(errors, paths, strict=True))
+            if found and isinstance(value, (dict, list)) and others:
+                continue
+        kept.append(err)
+    return kept
+
+
+def _is_tag(part: Any) -> bool:
+    """Parts of pydantic's error locations that name a union member or validator, not a key of the file
+    (the file's keys are snake_case: any key it has is found before this is asked)."""
+    return isinstance(part, str) and (not part[:1].islower() or any(c in part for c in "[](), "))
 
 
 def _lookup(data: Any, path: tuple[Any, ...]) -> tuple[bool, Any]:

@@ -8,9 +8,19 @@ Shapes, units and value ranges are checked here, field by field. Checks that nee
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from sim.distributions import AmountDist, DurationDist, EffortDist
 from sim.units import Duration, Rate
@@ -37,8 +47,12 @@ __all__ = [
 TERMINALS = ("won", "lost")
 """Outcomes that end a lead's journey through the pipeline."""
 
+MAX_PEOPLE = 10_000
+MAX_STAGES = 1_000
+MAX_COUNT = 1_000_000
+"""Bounds on what one file may ask for; the work estimate before simulating bounds the rest."""
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
 
 def _percent(value: Any) -> Any:
@@ -53,21 +67,69 @@ def _percent(value: Any) -> Any:
 Probability = Annotated[float, BeforeValidator(_percent), Field(ge=0, le=1)]
 """A probability as 0.4 or '40%'."""
 
-Identifier = Annotated[str, Field(pattern=_ID, max_length=64)]
+_FORMULA = ("=", "+", "-", "@")
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _text(value: str, what: str) -> str:
+    """Names reach terminals, CSV files, SVG and HTML: no control characters (they can rewrite a
+    terminal or break XML), no bidirectional overrides (they can disguise text), and nothing a
+    spreadsheet would run as a formula."""
+    value = unicodedata.normalize("NFC", value)
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS), None)
+    if bad is not None:
+        raise ValueError(f"{what} contains the control character U+{ord(bad):04X}; use printable text")
+    if value.startswith(_FORMULA):
+        raise ValueError(f"{what} starts with {value[0]!r}, which spreadsheets read as a formula")
+    if value != value.strip():
+        raise ValueError(f"{what} starts or ends with spaces")
+    return value
+
+
+def _identifier(value: str) -> str:
+    """An id: a letter of any script, then letters, digits, marks, '_' or '-' (Hebrew, Greek, Latin...)."""
+    value = unicodedata.normalize("NFC", value)
+    ok = value[:1].isalpha() and all(c.isalnum() or c in "_-" or unicodedata.category(c).startswith("M")
+                                     for c in value)
+    if not ok:
+        raise ValueError("an id starts with a letter (any script) and holds only letters, digits, '_' and '-' "
+                         "(no spaces or punctuation)")
+    return value
+
+
+def _name(value: str) -> str:
+    return _text(value, "a name")
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_identifier),
+                       WithJsonSchema({"type": "string", "maxLength": 64,
+                                       "description": "a letter of any script, then letters, digits, _ or -"})]
+"""A stage, source or role id: letters of any script, digits, '_' and '-'."""
+
+Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_name)]
+"""A display name: any printable text."""
+
+
+def _description(value: str) -> str:
+    cleaned = value.replace("\n", " ").replace("\t", " ")
+    _text(cleaned.strip() or "x", "the description")
+    return value
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Calendar(_Section):
     """When staff work. Customer-side waits and arrivals run on calendar time regardless."""
 
-    hours_per_day: float = Field(8.0, gt=0, le=24, description="working hours per working day")
+    hours_per_day: float = Field(8.0, ge=0.25, le=24, description="working hours per working day (15 minutes "
+                                 "to 24 hours)")
     days_per_week: int = Field(5, ge=1, le=7, description="working days per week, from Monday")
     day_starts: Duration = Field(9.0, ge=0, description="opening time after midnight, e.g. 9h")
     start_date: dt.date = Field(dt.date(2027, 1, 4), description="calendar date of simulated time 0")
-    holidays: list[dt.date] = Field(default_factory=list, description="closed dates (ISO, 2027-12-24)")
+    holidays: list[dt.date] = Field(default_factory=list, max_length=10_000,
+                                    description="closed dates (ISO, 2027-12-24)")
 
     @model_validator(mode="after")
     def _fits_in_a_day(self) -> Calendar:
@@ -85,7 +147,7 @@ class Batch(_Section):
     """A one-off delivery of leads, e.g. 400 badge scans from a trade show on day 30."""
 
     at: Duration = Field(ge=0, description="when the batch arrives, from the start")
-    count: int = Field(ge=1, description="how many leads")
+    count: int = Field(ge=1, le=MAX_COUNT, description="how many leads (at most a million)")
 
 
 class Source(_Section):
@@ -96,7 +158,7 @@ class Source(_Section):
     enters: str = Field(description="id of the stage new leads start in")
     weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] | None = Field(
         None, description="relative arrival weight per weekday (missing days: 0); the mean stays `rate`")
-    batches: list[Batch] = Field(default_factory=list)
+    batches: list[Batch] = Field(default_factory=list, max_length=10_000)
     value: AmountDist | None = Field(None, description="deal value of a won lead")  # type: ignore[valid-type]
 
     @field_validator("weekly")
@@ -110,9 +172,10 @@ class Source(_Section):
 class Role(_Section):
     """A kind of staff: bdr, rep, closer, retention (names are the user's)."""
 
-    headcount: int | None = Field(None, ge=0, description="people in the role (or list them under people)")
-    hours_per_week: float | None = Field(None, gt=0, description="contracted hours if below the calendar's")
-    cost_per_year: float | None = Field(None, ge=0, description="fully loaded cost of one person")
+    headcount: int | None = Field(None, ge=0, le=MAX_PEOPLE,
+                                  description="people in the role (or list them under people; at most 10,000)")
+    hours_per_week: float | None = Field(None, gt=0, le=168, description="contracted hours if below the calendar's")
+    cost_per_year: float | None = Field(None, ge=0, le=1e9, description="fully loaded cost of one person")
     can_do: list[str] | None = Field(None, description="stages this role may be given (optimizer)")
     calendar: Literal["always"] | Calendar | None = Field(
         None, description="this role's own working hours (e.g. an inbound desk 8-20, 7 days); default: the "
@@ -122,7 +185,7 @@ class Role(_Section):
 class Person(_Section):
     """One named member of staff."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: Name
     role: str
     stages: list[str] | None = Field(None, description="stages this person is responsible for "
                                      "(default: every stage naming the role)")
@@ -132,7 +195,7 @@ class Person(_Section):
 class Activity(_Section):
     """A piece of staff work inside a stage."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: Name
     work: EffortDist = Field(description="staff effort, in working hours")  # type: ignore[valid-type]
     role: str | None = Field(None, description="who does it, if not the stage's role")
 
@@ -145,7 +208,7 @@ class Decay(_Section):
     """
 
     theta: Duration = Field(gt=0, description="time scale of cooling, e.g. 2.4m")
-    alpha: float = Field(gt=0, description="steepness")
+    alpha: float = Field(gt=0, le=100, description="steepness")
     floor: Probability = Field(0.0, description="share of leads that never cool")
     cooled: str = Field("lost", description="where a cooled lead goes: lost or a stage id")
 
@@ -157,7 +220,7 @@ class Stage(_Section):
     """A step of the sales-process map."""
 
     id: Identifier
-    name: str | None = Field(None, max_length=80, description="display name (default: the id)")
+    name: Name | None = Field(None, description="display name (default: the id)")
     role: str | list[str] = Field(description="role(s) responsible for the stage")
     activities: list[Activity] | None = Field(None, min_length=1)
     work: EffortDist | None = Field(None, description="shorthand for one activity")  # type: ignore[valid-type]
@@ -166,7 +229,8 @@ class Stage(_Section):
     outcomes: dict[str, Probability] = Field(description="next stage id, won or lost -> probability")
     decay: Decay | None = None
     stuck_after: Duration | None = Field(None, gt=0, description="time in stage after which a lead is stuck")
-    priority: int = Field(0, description="larger numbers are picked up first by a person who can choose")
+    priority: int = Field(0, ge=-1_000_000, le=1_000_000,
+                          description="larger numbers are picked up first by a person who can choose")
 
     @model_validator(mode="after")
     def _work_or_activities(self) -> Stage:
@@ -210,8 +274,8 @@ class Handoff(_Section):
 class FocusPenalty(_Section):
     """Extra work for people spread over many stages: tasks fall through the cracks."""
 
-    free_stages: int = Field(2, ge=0, description="stages a person can cover without penalty")
-    per_extra_stage: float = Field(ge=0, description="extra share of work per stage beyond free_stages")
+    free_stages: int = Field(2, ge=0, le=1_000, description="stages a person can cover without penalty")
+    per_extra_stage: float = Field(ge=0, le=10, description="extra share of work per stage beyond free_stages")
 
 
 class CheckIn(_Section):
@@ -223,13 +287,14 @@ class Churn(_Section):
     per_year: Probability = Field(description="share of customers lost per year when looked after on time")
     late_after: Duration | None = Field(None, gt=0, description="a check-in starting this long after it "
                                         "was due is late")
-    late_multiplier: float = Field(1.0, ge=1, description="churn hazard multiplier after a late check-in")
+    late_multiplier: float = Field(1.0, ge=1, le=1_000, description="churn hazard multiplier after a late check-in")
 
 
 class Customers(_Section):
     """Life after won: onboarding, recurring check-ins and churn; the retention team's load."""
 
-    initial: int = Field(0, ge=0, description="customers already on the books at time 0")
+    initial: int = Field(0, ge=0, le=MAX_COUNT, description="customers already on the books at time 0 (at most "
+                         "a million)")
     onboarding: str | None = Field(None, description="stage id every new customer goes through")
     check_in: CheckIn | None = None
     churn: Churn | None = None
@@ -239,17 +304,17 @@ class Scenario(_Section):
     """A whole sales-process map, ready to simulate."""
 
     schema_version: Literal[1]
-    name: str = Field(min_length=1, max_length=80)
-    description: str = ""
+    name: Name
+    description: Annotated[str, Field(max_length=2_000), AfterValidator(_description)] = ""
     horizon: Duration = Field(gt=0, description="simulated calendar time per replication")
     warmup: Duration = Field(0.0, ge=0, description="start-up time left out of every measure")
     replications: int = Field(10, ge=1, le=10_000)
     seed: int = Field(1, ge=0, lt=2**63)
     calendar: Literal["always"] | Calendar = Field(default_factory=Calendar)
-    sources: list[Source] = Field(min_length=1)
-    roles: dict[Identifier, Role] = Field(min_length=1)
-    people: list[Person] | None = None
-    stages: list[Stage] = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1, max_length=1_000)
+    roles: dict[Identifier, Role] = Field(min_length=1, max_length=1_000)
+    people: list[Person] | None = Field(None, max_length=MAX_PEOPLE)
+    stages: list[Stage] = Field(min_length=1, max_length=MAX_STAGES)
     handoff: Handoff | None = None
     focus_penalty: FocusPenalty | None = None
     customers: Customers | None = None

@@ -19,6 +19,9 @@ from pydantic import BeforeValidator, WithJsonSchema
 __all__ = [
     "DURATION_UNITS",
     "EFFORT_UNITS",
+    "MAX_DURATION",
+    "MAX_EFFORT",
+    "MAX_RATE",
     "RATE_UNITS",
     "Duration",
     "Effort",
@@ -29,6 +32,13 @@ __all__ = [
 ]
 
 HOURS_PER_YEAR = 365.25 * 24
+MAX_DURATION = 100 * HOURS_PER_YEAR
+"""The longest calendar time a scenario may state (100 years): past it, a value is a typo."""
+MAX_EFFORT = 2_000.0
+"""The most staff work one activity may take (2,000 working hours, a working year)."""
+MAX_RATE = 1e6
+"""The highest rate a scenario may state, per hour (the work estimate refuses far less)."""
+_MAX_DIGITS = 24
 
 DURATION_UNITS: dict[str, float] = {"s": 1 / 3600, "m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
 EFFORT_UNITS: dict[str, float] = {"s": 1 / 3600, "m": 1 / 60, "min": 1 / 60, "h": 1.0}
@@ -67,14 +77,28 @@ def _parse_parts(text: Any, units: dict[str, float], what: str, example: str) ->
     return total
 
 
+def _bounded(value: float, limit: float, what: str, limit_text: str) -> float:
+    if not value <= limit:  # also catches inf and nan
+        raise ValueError(f"{what} too large: at most {limit_text}")
+    return value
+
+
+def _check_length(text: Any) -> None:
+    if isinstance(text, str) and len(text) > _MAX_DIGITS + 16:
+        raise ValueError(f"too long for a number with a unit ({len(text)} characters)")
+
+
 def parse_duration(text: Any) -> float:
-    """Calendar time in hours. Raise ValueError naming the allowed units."""
-    return _parse_parts(text, DURATION_UNITS, "duration", "3d")
+    """Calendar time in hours, at most 100 years. Raise ValueError naming the allowed units."""
+    _check_length(text)
+    return _bounded(_parse_parts(text, DURATION_UNITS, "duration", "3d"), MAX_DURATION, "duration", "100 years")
 
 
 def parse_effort(text: Any) -> float:
-    """Staff work in working hours. Raise ValueError naming the allowed units."""
-    return _parse_parts(text, EFFORT_UNITS, "work effort", "45m")
+    """Staff work in working hours, at most 2,000. Raise ValueError naming the allowed units."""
+    _check_length(text)
+    return _bounded(_parse_parts(text, EFFORT_UNITS, "work effort", "45m"), MAX_EFFORT, "work effort",
+                    "2000h (a working year)")
 
 
 def parse_rate(text: Any) -> float:
@@ -89,7 +113,8 @@ def parse_rate(text: Any) -> float:
     unit = m.group(2)
     if unit not in RATE_UNITS:
         raise ValueError(f"unknown rate unit {unit!r}: allowed are {allowed}")
-    return float(m.group(1)) / RATE_UNITS[unit]
+    _check_length(text)
+    return _bounded(float(m.group(1)) / RATE_UNITS[unit], MAX_RATE, "rate", "1000000/h")
 
 
 _DUR_PATTERN = rf"^(\s*({_NUMBER})\s*(s|m|min|h|d|w)\s*)+$"

@@ -53,5 +53,62 @@ def test_missing_base_and_cycles(write_yaml: Write) -> None:
     with pytest.raises(ScenarioError, match=r"extends='nowhere\.yaml': no such file"):
         load_scenario(f)
     g = write_yaml("extends: loop.yaml\nname: loop\n", "loop.yaml")
-    with pytest.raises(ScenarioError, match="more than 8 levels of extends"):
+    with pytest.raises(ScenarioError, match="extends a file that extends it back"):
         load_scenario(g)
+
+
+def test_a_long_chain_of_what_ifs_is_fine(write_yaml: Write) -> None:
+    """Nine levels were refused as 'a file extends itself?'; a real loop is named as one."""
+    write_yaml((SCENARIOS / "baseline.yaml").read_text(), "w0.yaml")
+    for i in range(1, 12):
+        write_yaml(f"extends: w{i - 1}.yaml\nname: w{i}\n", f"w{i}.yaml")
+    assert load_scenario(write_yaml("extends: w11.yaml\nname: top\n", "top.yaml")).name == "top"
+    write_yaml("extends: b.yaml\nname: a\n", "a.yaml")
+    write_yaml("extends: a.yaml\nname: b\n", "b.yaml")
+    with pytest.raises(ScenarioError, match="extends a file that extends it back"):
+        load_scenario(write_yaml("extends: a.yaml\nname: c\n", "c.yaml"))
+
+
+@pytest.mark.parametrize(("ref", "message"), [
+    ("/etc/passwd", "a .yaml or .yml file"),
+    ("../outside.yaml", "outside the scenario's folder"),
+    ("sub", "a .yaml or .yml file"),
+    ("sub.yaml", "is a folder, not a scenario file"),
+    ("link.yaml", "outside the scenario's folder"),
+    ("{a: 1}", r"must be the path of a scenario file \(got a dict\)"),
+    ("[a.yaml]", r"must be the path of a scenario file \(got a list\)"),
+    ("'" + "x" * 5000 + ".yaml'", "not a usable path"),
+])
+def test_extends_reads_only_scenario_files_in_the_folder_tree(tmp_path: Path, ref: str, message: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from salesmap.cli import main
+
+    secret = tmp_path / "outside.yaml"
+    secret.write_text("password: hunter2\n")
+    inner = tmp_path / "project"
+    (inner / "sub").mkdir(parents=True)
+    (inner / "sub.yaml").mkdir()
+    (inner / "link.yaml").symlink_to(secret)
+    f = inner / "w.yaml"
+    f.write_text(f"extends: {ref}\nname: w\n")
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(f)
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "hunter2" not in err
+    assert "Traceback" not in err
+    assert len(err) < 400
+
+
+def test_a_folder_listed_in_the_environment_may_hold_bases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "base.yaml").write_text((SCENARIOS / "baseline.yaml").read_text())
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    f = proj / "w.yaml"
+    f.write_text("extends: ../shared/base.yaml\nname: w\n")
+    with pytest.raises(ScenarioError, match="outside the scenario's folder"):
+        load_scenario(f)
+    monkeypatch.setenv("SALESMAP_EXTENDS_ROOTS", str(shared))
+    assert load_scenario(f).name == "w"
