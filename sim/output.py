@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ __all__ = ["EventLog", "atomic_file", "safe_name", "write_results", "write_text"
 
 
 def safe_name(name: str, fallback: str = "scenario") -> str:
-    """A folder-safe form of a scenario name: letters, digits, '-' and '_' only, no path tricks."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_.")[:60]
+    """A folder-safe form of a scenario name: letters and digits of any script, '-' and '_' only, so no
+    path tricks ('/', '..', drive letters) and no control characters; Hebrew stays Hebrew."""
+    slug = re.sub(r"[^\w-]+", "-", unicodedata.normalize("NFC", name)).strip("-_.")[:60]
     return slug or fallback
 
 
