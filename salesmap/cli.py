@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from salesmap.args import Exit, UsageError, add_allow_long, add_workers, check_common, check_size
 from salesmap.compare_view import print_comparison
 from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
@@ -32,16 +34,7 @@ from sim.schema import Scenario
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
-
-
-class UsageError(SalesSimError):
-    """Arguments or an output folder that cannot be used."""
-
-
-def _add_workers(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
-                   "$SALESMAP_WORKERS); the results do not depend on it")
+EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = Exit.OK, Exit.INPUT, Exit.INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     run.add_argument("--replications", type=int, help="override the file's replications")
     run.add_argument("--seed", type=int, help="override the file's seed")
-    _add_workers(run)
+    add_workers(run)
+    add_allow_long(run)
     run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<timestamp>/)")
     run.add_argument("--json", action="store_true", help="print summary.json to stdout instead of tables")
     run.add_argument("--no-events", action="store_true", help="do not write the event log events.csv")
@@ -62,13 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the base scenario first, then what-ifs")
     cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
     cmp.add_argument("--seed", type=int, help="override the base file's seed (all scenarios)")
-    _add_workers(cmp)
+    add_workers(cmp)
+    add_allow_long(cmp)
     cmp.add_argument("--out", type=Path, help="output folder (default results/compare-<base>-<timestamp>/)")
     cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
     cmp.add_argument("--force", action="store_true", help="overwrite results already in --out")
     cmp.add_argument("--report", action="store_true", help="also write report.html (deltas, a map per scenario)")
-    rep = sub.add_parser("report", help="write report.html for a results folder of `run` or `compare`")
+    rep = sub.add_parser("report", help="write report.html for a results folder of `run`, `compare` or "
+                         "`optimize`")
     rep.add_argument("folder", type=Path)
+    rep.add_argument("--force", action="store_true", help="overwrite report.html if the folder has one")
     mp = sub.add_parser("map", help="draw a scenario's sales-process map without simulating")
     mp.add_argument("file", type=Path)
     mp.add_argument("--out", type=Path, help="where to write the map (.svg, or .html for a page; default "
@@ -91,11 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "compare":
             return _compare(args, err)
         if args.command == "report":
-            from salesmap.report import report_for  # matplotlib loads only when a picture is drawn
-
-            path = report_for(args.folder)
-            print(f"report written to {path}")
-            return EXIT_OK
+            return _report(args)
         if args.command == "map":
             return _map(args)
         if args.command == "optimize":
@@ -117,7 +110,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted: files being written were discarded")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `salesmap schema | head`: the reader has all it wanted
+        _quiet_stdout()
+        return EXIT_OK
+    except OSError as e:  # a full disk, a read-only folder, a path that is a file: files written were discarded
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}; the files being written were discarded", file=sys.stderr)
+        return EXIT_INPUT
     return EXIT_INPUT  # pragma: no cover - argparse requires a command
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's own flush at exit does not fail on the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _problem_lines(e: ScenarioError) -> None:
@@ -154,8 +161,9 @@ def _out_dir(args: argparse.Namespace, label: str) -> Path:
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:
+    check_common(args)
     sc = load_scenario(args.file)
-    _check_overrides(args)
+    check_size(sc, args.replications or sc.replications, args)
     scenario_text = dump_data(resolved_data(args.file))  # read once, before simulating
     with ResultsFolder(_out_dir(args, safe_name(sc.name)), force=args.force) as folder:
         out = folder.path
@@ -181,7 +189,7 @@ def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Conso
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
     ok = False
-    start_workers(args.workers)  # before the progress bar's thread: workers fork fast
+    start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
     try:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -193,15 +201,6 @@ def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Conso
         if log is not None:
             log.close(ok)
     return result
-
-
-def _check_overrides(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise UsageError(f"--replications {args.replications}: must be >= 1")
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise UsageError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: must be >= 1")
 
 
 def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
@@ -239,18 +238,20 @@ def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
 
 
 def _compare(args: argparse.Namespace, err: Console) -> int:
-    _check_overrides(args)
+    check_common(args)
     if len(args.files) < 2:
         raise UsageError("compare needs a base scenario and at least one what-if")
     runs = _load_all(args.files)
     base_sc = runs[0][1]
     n = args.replications or base_sc.replications
     seed = base_sc.seed if args.seed is None else args.seed
+    for _, sc, _ in runs:
+        check_size(sc, n, args)
     texts = {name: dump_data(resolved_data(f)) for f, _, name in runs}  # read once, before simulating
     results: dict[str, RunResult] = {}
     with ResultsFolder(_out_dir(args, f"compare-{safe_name(base_sc.name)}"), force=args.force) as folder:
         out = folder.path
-        start_workers(args.workers)  # before the progress bar's thread: workers fork fast
+        start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("", total=n * len(runs))
@@ -294,11 +295,27 @@ def comparison(results: dict[str, RunResult], base: str) -> dict[str, Any]:
             "deltas": deltas, "ranking": rank(deltas)}
 
 
+def _report(args: argparse.Namespace) -> int:
+    folder: Path = args.folder
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a results folder (it does not exist or is a file)")
+    if (folder / "report.html").exists() and not args.force:
+        raise UsageError(f"{folder / 'report.html'}: exists; pass --force to overwrite it")
+    from salesmap.report import report_for  # matplotlib loads only when a picture is drawn
+
+    with ResultsFolder(folder, option="report", replace=False):
+        path = report_for(folder)
+    print(f"report written to {path}")
+    return EXIT_OK
+
+
 def _map(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     out: Path = args.out or Path(f"{safe_name(sc.name)}-map.svg")
     if out.suffix.lower() not in (".svg", ".html"):
         raise UsageError(f"--out {out}: the map is written as .svg or .html")
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give the map's file name (.svg or .html)")
     if out.exists() and not args.force:
         raise UsageError(f"{out}: exists; pass --force to overwrite it")
     from salesmap.report import map_page

@@ -16,7 +16,7 @@ from optimize.assign import Objective, Settings, Status
 from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
-from sim.errors import SalesSimError
+from salesmap.args import UsageError, add_allow_long, check_common, check_size
 from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
@@ -27,7 +27,7 @@ from sim.stats import stat
 __all__ = ["add_parser", "run_optimize"]
 
 
-class OptimizeError(SalesSimError):
+class OptimizeError(UsageError):
     """Settings the optimizer cannot meet (the message names the constraint)."""
 
 
@@ -51,6 +51,7 @@ def add_parser(sub: Any) -> None:
     op.add_argument("--json", action="store_true", help="print recommendation.json to stdout instead of tables")
     op.add_argument("--report", action="store_true", help="also write report.html beside recommendation.json "
                     "(moves, before and after, the trade-off curve, both maps)")
+    add_allow_long(op)
 
 
 def run_optimize(args: argparse.Namespace, err: Console) -> int:
@@ -59,9 +60,9 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
                              ("--replications", args.replications, 2)):
         if value is not None and value < low:
             raise OptimizeError(f"{flag} {value}: must be >= {low}")
-    if args.time_limit <= 0:
-        raise OptimizeError(f"--time-limit {args.time_limit}: must be > 0")
+    check_common(args, min_replications=2)
     sc = load_scenario(args.file)
+    check_size(sc, args.replications or sc.replications, args)
     out = args.out or Path("results") / f"optimize-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / \
         "recommended.yaml"
     if out.suffix.lower() not in (".yaml", ".yml"):
@@ -88,7 +89,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
 def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any], settings: Settings, out: Path,
                    err: Console) -> tuple[dict[str, Any], Search]:
     """Simulate today, search, and write the recommendation files into out's folder (claimed)."""
-    start_workers()  # before the spinner's thread: workers fork fast
+    start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         wl = measure_workload(sc, before)

@@ -15,8 +15,8 @@ from rich.text import Text
 from optimize.recommend import max_utilization
 from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
+from salesmap.args import UsageError, add_allow_long, check_common, check_size
 from sim.compare import compare
-from sim.errors import SalesSimError
 from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
@@ -27,7 +27,7 @@ from sim.stats import paired_delta
 __all__ = ["add_parser", "run_staff"]
 
 
-class StaffError(SalesSimError):
+class StaffError(UsageError):
     """Staffing settings that cannot be used or met."""
 
 
@@ -46,6 +46,7 @@ def add_parser(sub: Any) -> None:
                     "staffing.json is written beside it")
     sp.add_argument("--force", action="store_true")
     sp.add_argument("--json", action="store_true", help="print staffing.json to stdout instead of tables")
+    add_allow_long(sp)
 
 
 def run_staff(args: argparse.Namespace, err: Console) -> int:
@@ -53,9 +54,9 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
         targets = [parse_target(t) for t in args.target]
     except ValueError as e:
         raise StaffError(str(e)) from None
-    if args.replications is not None and args.replications < 2:
-        raise StaffError(f"--replications {args.replications}: must be >= 2 (intervals need two)")
+    check_common(args, min_replications=2)
     sc = load_scenario(args.file)
+    check_size(sc, args.replications or sc.replications, args)
     roles = [r.strip() for r in args.roles.split(",")] if args.roles else list(sc.roles)
     unknown = [r for r in roles if r not in sc.roles]
     if unknown:
@@ -79,7 +80,7 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
 def _staff_into(args: argparse.Namespace, sc: Scenario, roles: list[str], targets: list[Any], out: Path,
                 err: Console) -> tuple[dict[str, Any], Staffing]:
     """Simulate today, size the team, and write the staffing files into out's folder (claimed)."""
-    start_workers()  # before the spinner's thread: workers fork fast
+    start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         result = staff(sc, resolved_data(args.file), before, measure_workload(sc, before), targets, roles,

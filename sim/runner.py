@@ -81,13 +81,21 @@ def _parallel(scenario: Scenario, n: int, seed: int, log: EventLog | None,
     results: list[ReplicationResult | None] = [None] * n
     rows = [0] * n
     ex = pool(workers)
+    window = 2 * workers  # replications in flight: a million asked for are not all queued at once
     try:
-        futures = {ex.submit(_replicate, scenario, r, seed, parts[r]): r for r in range(n)}
-        for done, fut in enumerate(cf.as_completed(futures), 1):
-            r = futures[fut]
-            results[r], rows[r] = fut.result()
-            if progress is not None:
-                progress(done)
+        pending: dict[cf.Future[tuple[ReplicationResult, int]], int] = {}
+        submitted = done = 0
+        while done < n:
+            while submitted < n and len(pending) < window:
+                pending[ex.submit(_replicate, scenario, submitted, seed, parts[submitted])] = submitted
+                submitted += 1
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                r = pending.pop(fut)
+                results[r], rows[r] = fut.result()
+                done += 1
+                if progress is not None:
+                    progress(done)
     except BaseException:
         drop_pool(terminate=True)
         for p in parts:

@@ -19,9 +19,10 @@ from typing import Any
 
 from sim.errors import SalesSimError
 
-__all__ = ["WORKERS_ENV", "default_workers", "drop_pool", "pool", "start_workers"]
+__all__ = ["MAX_WORKERS", "WORKERS_ENV", "default_workers", "drop_pool", "pool", "start_workers"]
 
 WORKERS_ENV = "SALESMAP_WORKERS"
+MAX_WORKERS = 4096
 
 
 def default_workers() -> int:
@@ -32,8 +33,8 @@ def default_workers() -> int:
             n = int(env)
         except ValueError:
             n = 0
-        if n < 1:
-            raise SalesSimError(f"{WORKERS_ENV}={env!r}: must be a whole number >= 1")
+        if not 1 <= n <= MAX_WORKERS:
+            raise SalesSimError(f"{WORKERS_ENV}={env[:30]!r}: must be a whole number from 1 to {MAX_WORKERS}")
         return n
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -65,10 +66,13 @@ def _die_with_parent() -> None:
 _POOL: tuple[int, cf.ProcessPoolExecutor] | None = None
 
 
-def start_workers(workers: int | None = None) -> None:
-    """Start the worker processes now. Called before a progress bar starts its thread: a process with
-    one thread forks its workers in milliseconds; one with more threads must start them clean (~1 s)."""
+def start_workers(workers: int | None = None, work: int | None = None) -> None:
+    """Start the worker processes now, no more than the `work` (replications) needs. Called before a
+    progress bar starts its thread: a process with one thread forks its workers in milliseconds; one
+    with more threads must start them clean (~1 s)."""
     w = default_workers() if workers is None else max(1, workers)
+    if work is not None:
+        w = min(w, work)
     if w > 1:
         pool(w).submit(_noop).result()
 
@@ -116,10 +120,17 @@ def drop_pool(terminate: bool = False) -> None:
     _POOL = None
     procs = list((getattr(ex, "_processes", None) or {}).values())  # shutdown() forgets them
     if terminate:  # stop replications still running (an interrupt): their results are not wanted
+        _terminate(procs)
+    try:
+        ex.shutdown(wait=True, cancel_futures=True)
         for proc in procs:
             with contextlib.suppress(Exception):
-                proc.terminate()
-    ex.shutdown(wait=True, cancel_futures=True)
+                proc.join(5)
+    except KeyboardInterrupt:  # Ctrl-C while the pool winds down (at exit, after the results are written)
+        _terminate(procs)
+
+
+def _terminate(procs: list[Any]) -> None:
     for proc in procs:
         with contextlib.suppress(Exception):
-            proc.join(5)
+            proc.terminate()

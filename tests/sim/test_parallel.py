@@ -71,7 +71,7 @@ def test_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert default_workers() == 3
     for bad in ("many", "0", "-2"):
         monkeypatch.setenv("SALESMAP_WORKERS", bad)
-        with pytest.raises(SalesSimError, match=f"SALESMAP_WORKERS='{bad}': must be a whole number >= 1"):
+        with pytest.raises(SalesSimError, match=f"SALESMAP_WORKERS='{bad}': must be a whole number from 1 to 4096"):
             default_workers()
 
 

@@ -1,0 +1,76 @@
+"""Arguments every command shares, checked in one place, and the exit codes.
+
+Every number a user types is checked before anything runs: a NaN time limit, a negative budget or
+seed, or a run that would take hours gets one clear line and exit code 2, never a traceback or a
+wrong verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from enum import IntEnum
+
+from sim.budget import Estimate, check_work
+from sim.errors import SalesSimError
+from sim.schema import Scenario
+
+__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_workers", "check_common", "check_size"]
+
+MAX_REPLICATIONS = 1_000_000
+
+
+class Exit(IntEnum):
+    """What a salesmap command's exit code means."""
+
+    OK = 0
+    """Success."""
+    INPUT = 2
+    """Bad input: a scenario, an argument, an output folder in use or holding results without --force;
+    also `staff` when its targets cannot be met (the message says why)."""
+    INTERRUPTED = 130
+    """Ctrl-C: files being written were discarded."""
+
+
+class UsageError(SalesSimError):
+    """Arguments or an output folder that cannot be used."""
+
+
+def add_workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
+                   "$SALESMAP_WORKERS); the results do not depend on it")
+
+
+def add_allow_long(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-long-run", action="store_true", help="run even when the work estimate says it "
+                   "would take hours or more memory than is sensible")
+
+
+def _check_int(flag: str, value: int | None, low: int, high: int) -> None:
+    if value is not None and not low <= value <= high:
+        raise UsageError(f"{flag} {value}: must be between {low:,} and {high:,}")
+
+
+def _check_float(flag: str, value: float | None, low: float, high: float = math.inf,
+                 low_open: bool = True) -> None:
+    if value is None:
+        return
+    ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        rel = ">" if low_open else ">="
+        raise UsageError(f"{flag} {value}: must be a number {rel} {low:g}" + (f" and <= {high:g}" if
+                                                                              math.isfinite(high) else ""))
+
+
+def check_common(args: argparse.Namespace, min_replications: int = 1) -> None:
+    """Check the arguments shared by run, compare, optimize and staff (those a command has)."""
+    _check_int("--replications", getattr(args, "replications", None), min_replications, MAX_REPLICATIONS)
+    _check_int("--seed", getattr(args, "seed", None), 0, 2**63 - 1)
+    _check_int("--workers", getattr(args, "workers", None), 1, 4096)
+    _check_float("--time-limit", getattr(args, "time_limit", None), 0, 7 * 24 * 3600)
+    _check_float("--budget", getattr(args, "budget", None), 0, low_open=False)
+
+
+def check_size(sc: Scenario, replications: int, args: argparse.Namespace) -> Estimate:
+    """The work estimate of a run; refused above the limits unless --allow-long-run (sim.budget)."""
+    return check_work(sc, replications, getattr(args, "allow_long_run", False))
