@@ -52,10 +52,11 @@ class ResultsFolder:
     results and `force` is not given, or cannot be made.
     """
 
-    def __init__(self, path: Path, force: bool = False, option: str = "--out") -> None:
+    def __init__(self, path: Path, force: bool = False, option: str = "--out", replace: bool = True) -> None:
         self.path = path
         self.force = force
         self.option = option
+        self.replace = replace  # False: add to the results already there (a report), never remove them
         self._fd: int | None = None
         self._written: set[str] = set()
         self._old_folders: list[str] = []
@@ -70,12 +71,12 @@ class ResultsFolder:
             raise SalesSimError(f"{self.option} {out}: cannot make the folder ({e.strerror})") from None
         self._lock()
         try:
-            held = [m for m in RESULT_MARKERS if (out / m).exists()]
+            held = [m for m in RESULT_MARKERS if (out / m).exists()] if self.replace else []
             if held and not self.force:
                 raise SalesSimError(f"{self.option} {out}: already holds results ({held[0]}); "
                                     "pass --force to replace them")
             self._remove_leftovers()
-            self._old_folders = _compared_folders(out) if self.force else []
+            self._old_folders = _compared_folders(out) if self.force and self.replace else []
         except BaseException:
             self._unlock()
             raise
@@ -151,7 +152,7 @@ class ResultsFolder:
                         os.unlink(Path(top) / name)
 
     def _remove_stale(self) -> None:
-        if not self.force:
+        if not (self.force and self.replace):
             return
         for name in OUTPUT_NAMES:
             if name not in self._written:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
-import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,14 @@ from salesmap.report.charts import (
     funnel_chart,
     utilization_chart,
     wip_chart,
+)
+from salesmap.report.files import (
+    ComparisonFile,
+    RecommendationFile,
+    ReportError,
+    SummaryFile,
+    read_results_file,
+    sub_folder,
 )
 from salesmap.report.layout import layout
 from salesmap.report.mapdraw import draw_map
@@ -54,18 +63,19 @@ th:first-child,td:first-child{text-align:left} table[data-table=people] td:nth-c
 """
 
 
-class ReportError(SalesSimError):
-    """A results folder the report cannot be made from."""
-
-
 def _e(s: object) -> str:
-    return html.escape(str(s), quote=True)
+    """Escaped for HTML text and attributes, whatever the value's type; control characters dropped
+    (they make the page's inline SVG malformed XML)."""
+    return html.escape(_CONTROL.sub("", str(s)), quote=True)
 
 
-def _num(x: float | None, unit: str = "", digits: int = 1) -> str:
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _num(x: float | None, unit: str = "", digits: int = 1, scale: float = 1.0) -> str:
     if x is None:
         return "–"
-    return f"{100 * x:.{digits}f}%" if unit == "%" else f"{x:,.{digits}f}"
+    return f"{100 * x:.{digits}f}%" if unit == "%" else f"{scale * x:,.{digits}f}"
 
 
 def _page(title: str, body: str) -> str:
@@ -85,24 +95,6 @@ def _need(folder: Path, names: list[str]) -> None:
                           "`optimize`) to make a complete results folder")
 
 
-SUMMARY_KEYS = ("replications", "seed", "horizon_days", "warmup_days", "bottleneck", "kpis", "stages", "staff",
-                "roles", "flows", "overload_threshold")
-COMPARISON_KEYS = ("baseline", "replications", "seed", "ranking", "scenarios", "deltas")
-RECOMMENDATION_KEYS = ("status", "message", "solver", "objective_kind", "moves", "before", "after", "deltas",
-                       "verified", "scenario", "frontier", "before_max_utilization")
-
-
-def _json(path: Path, keys: tuple[str, ...]) -> Any:
-    """A results file, with the fields the report reads; a clear error when it is not one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ReportError(f"{path}: not valid JSON ({e})") from None
-    missing = [k for k in keys if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise ReportError(f"{path}: not a {path.name} written by salesmap (missing {', '.join(missing)}); rerun "
-                          "the command that made it")
-    return data
 
 
 def _scenario(folder: Path) -> Scenario:
@@ -110,24 +102,47 @@ def _scenario(folder: Path) -> Scenario:
 
 
 def _scenario_file(path: Path) -> Scenario:
+    if path.is_symlink():
+        raise ReportError(f"{path}: a symbolic link; a results folder holds its own scenario file")
     try:
         return load_scenario(path)
     except SalesSimError as e:
         raise ReportError(f"{path}: not a valid scenario:\n{e}") from None
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise ReportError(f"{path}: cannot read ({type(e).__name__})") from None
+
+
+def _finite(text: str | None) -> float:
+    x = float(text or "nan")
+    if not math.isfinite(x):
+        raise ValueError("not a finite number")
+    return x
+
+
 def _weekly_wip(folder: Path, stage_ids: list[str]) -> dict[str, list[tuple[float, float]]]:
     sums: dict[tuple[str, float], list[float]] = {}
-    with (folder / "weekly.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["kind"] == "wip":
-                sums.setdefault((row["name"], float(row["start_day"])), []).append(float(row["value"]))
+    path = folder / "weekly.csv"
+    try:
+        for row in _rows(path):
+            if row.get("kind") == "wip":
+                sums.setdefault((row["name"], _finite(row["start_day"])), []).append(_finite(row["value"]))
+    except (KeyError, ValueError, TypeError):
+        raise ReportError(f"{path}: not a weekly.csv as salesmap writes it") from None
     return {sid: sorted((d, sum(v) / len(v)) for (n, d), v in sums.items() if n == sid) for sid in stage_ids}
 
 
 def _bins(folder: Path) -> list[tuple[float, float, int]]:
-    with (folder / "cycle_times.csv").open(encoding="utf-8") as f:
-        return [(float(r["low_days"]), float(r["high_days"]), int(r["count"])) for r in csv.DictReader(f)]
+    path = folder / "cycle_times.csv"
+    try:
+        return [(_finite(r["low_days"]), _finite(r["high_days"]), int(r["count"])) for r in _rows(path)]
+    except (KeyError, ValueError, TypeError):
+        raise ReportError(f"{path}: not a cycle_times.csv as salesmap writes it") from None
 
 
 def _cards(summary: dict[str, Any]) -> str:
@@ -173,7 +188,7 @@ def _table(head: tuple[str, ...], rows: list[str], name: str) -> str:
 
 def _header(sc: Scenario, summary: dict[str, Any]) -> str:
     return (f"<h1>{_e(sc.name)}</h1><p class=\"meta\">{_e(sc.description)}</p>"
-            f'<p class="meta">{summary["replications"]} replications · seed {summary["seed"]} · '
+            f'<p class="meta">{_e(summary["replications"])} replications · seed {_e(summary["seed"])} · '
             f'{summary["horizon_days"]:g} days simulated, the first {summary["warmup_days"]:g} left out · '
             f'bottleneck: <b>{_e(summary["bottleneck"])}</b></p>')
 
@@ -202,7 +217,7 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
 def run_report(folder: Path) -> Path:
     """report.html for a `salesmap run` results folder."""
     _need(folder, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
-    summary = _json(folder / "summary.json", SUMMARY_KEYS)
+    summary = read_results_file(folder / "summary.json", SummaryFile)
     sc = _scenario(folder)
     body = _header(sc, summary) + _cards(summary) + run_sections(folder, sc, summary)
     out = folder / "report.html"
@@ -213,11 +228,11 @@ def run_report(folder: Path) -> Path:
 def compare_report(folder: Path) -> Path:
     """report.html for a `salesmap compare` results folder: deltas, a forest plot, a map per scenario."""
     _need(folder, ["comparison.json"])
-    comp = _json(folder / "comparison.json", COMPARISON_KEYS)
+    comp = read_results_file(folder / "comparison.json", ComparisonFile)
     base = comp["baseline"]
     parts = [f"<h1>{_e(base)} and its what-ifs</h1>",
-             f'<p class="meta">{comp["replications"]} replications · seed {comp["seed"]} · every scenario on the '
-             "same random numbers, so differences are paired replication by replication</p>",
+             f'<p class="meta">{_e(comp["replications"])} replications · seed {_e(comp["seed"])} · every scenario '
+             "on the same random numbers, so differences are paired replication by replication</p>",
              "<p><b>Ranking</b> (wins per week not worse first, then shorter cycle time): "
              + " &gt; ".join(_e(n) for n in comp["ranking"]) + "</p>",
              '<section><h2>Differences against the base</h2><figure data-chart="forest">'
@@ -225,7 +240,10 @@ def compare_report(folder: Path) -> Path:
     shared = _wait_scale(list(comp["scenarios"].values()))
     parts.append(f'<p class="meta">The maps share one shading scale: darkest = {shared:.0f} h of waiting.</p>')
     for name, sub in comp.get("folders", {}).items():
-        sub_dir = folder / sub
+        if name not in comp["scenarios"]:
+            raise ReportError(f"{folder / 'comparison.json'}: folders names {name[:40]!r}, which is not a scenario "
+                              "of the comparison")
+        sub_dir = sub_folder(folder, sub)
         _need(sub_dir, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
         sc = _scenario(sub_dir)
         summary = comp["scenarios"][name]
@@ -254,7 +272,7 @@ def _delta_table(comp: dict[str, Any]) -> str:
             lo, hi = d["ci95"]
             pct = f" ({d['pct']:+.1f}%)" if d["pct"] is not None and unit != "%" else ""
             ci = f" [{_num(lo, unit, 2)}, {_num(hi, unit, 2)}]" if lo is not None else ""
-            cells.append(f'<td class="{d["verdict"]}">{_num(d["mean"], unit, 2)}{pct}{ci}</td>')
+            cells.append(f'<td class="{_e(d["verdict"])}">{_num(d["mean"], unit, 2)}{pct}{ci}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return _table(head, rows, "deltas")
 
@@ -263,18 +281,18 @@ def optimize_report(folder: Path) -> Path:
     """report.html for a `salesmap optimize` folder: the moves, before and after, the trade-off curve and
     the map of today's team beside the recommended one (one wait scale)."""
     _need(folder, ["recommendation.json", "today.yaml"])
-    rec = _json(folder / "recommendation.json", RECOMMENDATION_KEYS)
+    rec = read_results_file(folder / "recommendation.json", RecommendationFile)
     today = _scenario_file(folder / "today.yaml")
     before = rec["before"]
     verdict = ("verified by simulation: " if rec["verified"] else "no recommendation: ") + str(rec["message"])
     gap = f" · gap {100 * rec['gap']:.2f}%" if rec.get("gap") is not None else ""
     parts = [f"<h1>Who should do what: {_e(today.name)}</h1>",
-             f'<p class="meta">{before["replications"]} replications · seed {before["seed"]} · objective '
+             f'<p class="meta">{_e(before["replications"])} replications · seed {_e(before["seed"])} · objective '
              f'{_e(rec["objective_kind"])} · solver {_e(rec["solver"])} · status {_e(rec["status"])}{gap}</p>',
              f'<p><b class="{"better" if rec["verified"] else "worse"}">{_e(verdict)}</b></p>']
     v = rec.get("validation")
     if v is not None:
-        parts.append(f'<p class="meta">On a fresh seed ({v["seed"]}), the {v["changes"]}-change plan against '
+        parts.append(f'<p class="meta">On a fresh seed ({_e(v["seed"])}), the {_e(v["changes"])}-change plan against '
                      f'today\'s team: {_e(v["reason"])}</p>')
     if rec["moves"]:
         items = "".join(f"<li>{_e(m['text'])}</li>" for m in rec["moves"])
@@ -285,7 +303,7 @@ def optimize_report(folder: Path) -> Path:
         parts.append('<section><h2>Relief per number of changes</h2><figure data-chart="frontier">'
                      + frontier_chart(rec) + "</figure>" + _frontier_table(rec) + "</section>")
     after = None
-    if rec["verified"] and rec.get("scenario"):
+    if rec["verified"] and rec.get("scenario") and rec.get("after") is not None:
         recommended = folder / Path(rec["scenario"]).name
         _need(folder, [recommended.name])
         after = (_scenario_file(recommended), rec["after"])
@@ -302,10 +320,14 @@ def optimize_report(folder: Path) -> Path:
     return out
 
 
+def _signed(x: float | None, scale: float, digits: int) -> str:
+    return "–" if x is None else f"{scale * x:+.{digits}f}"
+
+
 def _pm(d: dict[str, Any], scale: float = 1.0, digits: int = 2) -> str:
     lo, hi = d["ci95"]
-    ci = f" [{scale * lo:+.{digits}f}, {scale * hi:+.{digits}f}]" if lo is not None else ""
-    return f'<td class="{_e(d.get("verdict", "same"))}">{scale * d["mean"]:+.{digits}f}{ci}</td>'
+    ci = f" [{_signed(lo, scale, digits)}, {_signed(hi, scale, digits)}]" if lo is not None else ""
+    return f'<td class="{_e(d.get("verdict", "same"))}">{_signed(d["mean"], scale, digits)}{ci}</td>'
 
 
 def _before_after(rec: dict[str, Any]) -> str:
@@ -313,28 +335,30 @@ def _before_after(rec: dict[str, Any]) -> str:
     rows = []
     for key, label, unit in KPIS:
         scale = 100.0 if unit == "%" else 1.0
-        rows.append(f"<tr><td>{_e(label)}{' (%)' if unit == '%' else ''}</td><td>{scale * b[key]['mean']:,.2f}</td>"
-                    f"<td>{scale * a[key]['mean']:,.2f}</td>{_pm(d[key], scale)}</tr>")
-    u = rec["before_max_utilization"]["mean"]
-    rows.append(f"<tr><td>Busiest person (% busy)</td><td>{100 * u:.1f}</td>"
-                f"<td>{100 * (u + d['max_utilization']['mean']):.1f}</td>{_pm(d['max_utilization'], 100, 1)}</tr>")
+        rows.append(f"<tr><td>{_e(label)}{' (%)' if unit == '%' else ''}</td>"
+                    f"<td>{_num(b[key]['mean'], digits=2, scale=scale)}</td>"
+                    f"<td>{_num(a[key]['mean'], digits=2, scale=scale)}</td>{_pm(d[key], scale)}</tr>")
+    u, du = rec["before_max_utilization"]["mean"], d["max_utilization"]["mean"]
+    after = None if u is None or du is None else u + du
+    rows.append(f"<tr><td>Busiest person (% busy)</td><td>{_num(u, digits=1, scale=100)}</td>"
+                f"<td>{_num(after, digits=1, scale=100)}</td>{_pm(d['max_utilization'], 100, 1)}</tr>")
     for role, v in rec["deltas"]["roles"].items():
-        if "utilization" in v:
+        if isinstance(v.get("utilization"), dict) and role in rec["before"]["roles"] and role in rec["after"]["roles"]:
             rows.append(f"<tr><td>Role {_e(role)} (% busy)</td>"
-                        f"<td>{100 * rec['before']['roles'][role]['utilization']['mean']:.1f}</td>"
-                        f"<td>{100 * rec['after']['roles'][role]['utilization']['mean']:.1f}</td>"
+                        f"<td>{_num(rec['before']['roles'][role]['utilization']['mean'], digits=1, scale=100)}</td>"
+                        f"<td>{_num(rec['after']['roles'][role]['utilization']['mean'], digits=1, scale=100)}</td>"
                         f"{_pm(v['utilization'], 100, 1)}</tr>")
     return _table(("measure", "before", "after", "difference [95% CI, paired]"), rows, "before-after")
 
 
 def _frontier_table(rec: dict[str, Any]) -> str:
-    rows = [f"<tr><td>0 (today)</td><td></td><td>{100 * rec['before_max_utilization']['mean']:.1f}%</td>"
-            f"<td>{rec['before']['kpis']['cycle_time_days']['mean']:.1f}</td><td></td><td></td><td></td></tr>"]
+    rows = [f"<tr><td>0 (today)</td><td></td><td>{_num(rec['before_max_utilization']['mean'], '%')}</td>"
+            f"<td>{_num(rec['before']['kpis']['cycle_time_days']['mean'])}</td><td></td><td></td><td></td></tr>"]
     for r in rec["frontier"]:
         ok = "yes" if r["verified"] else f'<span class="worse">no</span>: {_e(r["reason"])}'
-        rows.append(f"<tr><td>{r['changes']}</td><td>{100 * r['predicted_max_utilization']:.1f}%</td>"
-                    f"<td>{100 * r['simulated_max_utilization']['mean']:.1f}%</td>"
-                    f"<td>{r['cycle_time_days']['mean']:.1f}</td>{_pm(r['deltas']['cycle_time_days'])}"
+        rows.append(f"<tr><td>{_e(r['changes'])}</td><td>{_num(r['predicted_max_utilization'], '%')}</td>"
+                    f"<td>{_num(r['simulated_max_utilization']['mean'], '%')}</td>"
+                    f"<td>{_num(r['cycle_time_days']['mean'])}</td>{_pm(r['deltas']['cycle_time_days'])}"
                     f"{_pm(r['deltas']['won_per_week'])}<td>{ok}</td></tr>")
     return _table(("changes", "predicted busiest", "simulated busiest", "cycle time (days)", "Δ cycle time",
                    "Δ won per week", "confirmed"), rows, "frontier")

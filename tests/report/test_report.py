@@ -53,6 +53,8 @@ def test_report_of_a_folder_with_missing_files(tmp_path: Path, evil_report: Path
     folder = evil_report.parent
     (folder / "weekly.csv").unlink()
     assert main(["report", str(folder)]) == 2
+    assert "report.html: exists; pass --force" in capsys.readouterr().err  # no silent overwrite
+    assert main(["report", str(folder), "--force"]) == 2
     err = capsys.readouterr().err
     assert "missing weekly.csv" in err
     assert "Traceback" not in err
@@ -62,7 +64,7 @@ def test_report_of_a_folder_with_missing_files(tmp_path: Path, evil_report: Path
 
 def test_report_of_a_folder_with_a_broken_summary(evil_report: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (evil_report.parent / "summary.json").write_text("{not json", encoding="utf-8")
-    assert main(["report", str(evil_report.parent)]) == 2
+    assert main(["report", str(evil_report.parent), "--force"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
 
 
@@ -75,7 +77,7 @@ def test_a_results_file_of_the_wrong_shape_is_named(tmp_path: Path, capsys: pyte
         (tmp_path / other).write_text("", encoding="utf-8")
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert f"{tmp_path / name}: not a {name} written by salesmap (missing {missing}" in err
+    assert f"{tmp_path / name}: not a {name} as salesmap writes it: {missing}: Field required" in err
     assert "Traceback" not in err
 
 

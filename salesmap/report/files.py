@@ -1,0 +1,240 @@
+"""The results files a report reads, checked against typed models before anything is drawn.
+
+A results folder is untrusted input: it may come from someone else, or be edited. Every file the
+report reads must have the shape salesmap writes — numbers where numbers go (never a string that a
+page would show raw), names as printable text, sub-folders as plain names inside the folder — or the
+report stops with a clear message naming the file and the field. Keys are only ever added to these
+files, so unknown keys are allowed; the fields the report reads are required.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
+
+from sim.errors import SalesSimError, format_path
+
+__all__ = ["ComparisonFile", "RecommendationFile", "ReportError", "SummaryFile", "read_results_file", "sub_folder"]
+
+MAX_FILE_BYTES = 200_000_000
+
+
+class ReportError(SalesSimError):
+    """A results folder that cannot be reported on (missing or malformed files)."""
+
+
+def _number(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError("expected a number")
+    if not math.isfinite(v):
+        raise ValueError("expected a finite number")
+    return float(v)
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError("expected text")
+    if any(unicodedata.category(c) == "Cc" for c in v):
+        raise ValueError("text with control characters")
+    if len(v) > 2_000:
+        raise ValueError("text longer than 2,000 characters")
+    return v
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Stat(_Part):
+    mean: Number | None
+    ci95: tuple[Number | None, Number | None]
+    p50: Number | None = None
+    p90: Number | None = None
+
+
+class StageStats(_Part):
+    entered: Stat
+    advanced: Stat
+    lost: Stat
+    conversion_rate: Stat
+    wait_hours: Stat
+    time_in_stage_days: Stat
+    stuck: Stat
+    handoffs: Stat
+
+
+class StaffRow(_Part):
+    role: Text
+    stages: list[Text]
+    utilization: Stat
+    overloaded: StrictBool
+
+
+class RoleRow(_Part):
+    headcount: StrictInt
+    utilization: Stat
+
+
+class Kpis(_Part):
+    cycle_time_days: Stat
+    win_rate: Stat
+    won_per_week: Stat
+    revenue_per_week: Stat
+    leads_per_week: Stat
+    wip: Stat
+
+
+class SummaryFile(_Part):
+    replications: StrictInt = Field(ge=1)
+    seed: StrictInt = Field(ge=0)
+    horizon_days: Number
+    warmup_days: Number
+    bottleneck: Text | None
+    kpis: Kpis
+    stages: dict[Text, StageStats]
+    staff: dict[Text, StaffRow]
+    roles: dict[Text, RoleRow]
+    flows: dict[Text, dict[Text, Stat]]
+    overload_threshold: Number
+
+
+class Delta(_Part):
+    mean: Number | None
+    ci95: tuple[Number | None, Number | None]
+    pct: Number | None = None
+    verdict: Annotated[str, Field(pattern=r"^(better|worse|changed|same)$")] = "same"
+
+
+class DeltaSet(_Part):
+    kpis: dict[Text, Delta]
+    roles: dict[Text, dict[Text, Delta | Text]] = Field(default_factory=dict)
+
+
+
+class ComparisonFile(_Part):
+    baseline: Text
+    replications: StrictInt = Field(ge=1)
+    seed: StrictInt = Field(ge=0)
+    ranking: list[Text]
+    scenarios: dict[Text, SummaryFile]
+    deltas: dict[Text, DeltaSet]
+    folders: dict[Text, Text] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ComparisonFile:
+        if self.baseline not in self.scenarios:
+            raise ValueError("baseline is not one of the scenarios")
+        others = [n for n in self.scenarios if n != self.baseline]
+        for n in others:
+            if n not in self.deltas:
+                raise ValueError(f"deltas: no entry for scenario {n[:40]!r}")
+            _need_kpis(self.deltas[n].kpis, f"deltas.{n[:40]}.kpis")
+        return self
+
+
+class Move(_Part):
+    text: Text
+
+
+class FrontierRow(_Part):
+    changes: StrictInt = Field(ge=0)
+    predicted_max_utilization: Number
+    simulated_max_utilization: Stat
+    cycle_time_days: Stat
+    deltas: dict[Text, Delta]
+    verified: StrictBool
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _deltas(self) -> FrontierRow:
+        _need_kpis(self.deltas, "deltas", ("max_utilization", "cycle_time_days", "won_per_week"))
+        return self
+
+
+class Validation(_Part):
+    seed: StrictInt
+    changes: StrictInt
+    reason: Text | None = None
+
+
+class RecommendationFile(_Part):
+    status: Text
+    message: Text | None
+    solver: Text
+    objective_kind: Text
+    gap: Number | None = None
+    moves: list[Move]
+    before: SummaryFile
+    after: SummaryFile | None
+    deltas: DeltaSet | None
+    verified: StrictBool
+    scenario: Text | None
+    frontier: list[FrontierRow]
+    before_max_utilization: Stat
+    validation: Validation | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RecommendationFile:
+        if self.verified:
+            if self.after is None or self.deltas is None:
+                raise ValueError("a verified recommendation needs `after` and `deltas`")
+            _need_kpis(self.deltas.kpis, "deltas.kpis", (*KPI_KEYS, "max_utilization"))
+        return self
+
+
+KPI_KEYS = ("cycle_time_days", "win_rate", "won_per_week", "revenue_per_week", "leads_per_week", "wip")
+
+
+def _need_kpis(kpis: dict[str, Any], where: str, keys: tuple[str, ...] = KPI_KEYS) -> None:
+    missing = [k for k in keys if k not in kpis]
+    if missing:
+        raise ValueError(f"{where}: missing {', '.join(missing)}")
+
+
+def read_results_file(path: Path, model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON file at `path`, checked against `model`; the plain data, as the report reads it."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise ReportError(f"{path}: not a regular file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ReportError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes; not a file salesmap wrote")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ReportError(f"{path}: not valid JSON ({type(e).__name__})") from None
+    except OSError as e:
+        raise ReportError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        model.model_validate(data)
+    except ValidationError as e:
+        lines = [f"{format_path(err['loc']) or '(top level)'}: {err['msg']}" for err in e.errors()[:5]]
+        more = f" (and {e.error_count() - 5} more)" if e.error_count() > 5 else ""
+        raise ReportError(f"{path}: not a {path.name} as salesmap writes it: " + "; ".join(lines) + more) from None
+    return dict(data)
+
+
+def sub_folder(folder: Path, name: str) -> Path:
+    """A sub-folder named in comparison.json: a plain name inside `folder`, never a path out of it."""
+    if not name or name in (".", "..") or any(c in name for c in "/\\\0") or name.startswith("."):
+        raise ReportError(f"{folder / 'comparison.json'}: folders: {name[:40]!r} is not a plain folder name")
+    sub = folder / name
+    if sub.is_symlink():
+        raise ReportError(f"{sub}: a symbolic link; a results folder holds its own sub-folders")
+    return sub
