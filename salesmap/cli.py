@@ -29,7 +29,7 @@ from sim.errors import SalesSimError, ScenarioError
 from sim.folder import ResultsFolder
 from sim.output import EventLog, safe_name, summary_json, write_results, write_text
 from sim.runner import RunResult, simulate, start_workers
-from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.scenario import dump_data, load_scenario, load_scenario_with_data
 from sim.schema import Scenario
 
 __all__ = ["main"]
@@ -162,20 +162,16 @@ def _out_dir(args: argparse.Namespace, label: str) -> Path:
 
 def _run(args: argparse.Namespace, err: Console) -> int:
     check_common(args)
-    sc = load_scenario(args.file)
+    sc, data = load_scenario_with_data(args.file)  # read once: what is saved is what was simulated
     check_size(sc, args.replications or sc.replications, args)
-    scenario_text = dump_data(resolved_data(args.file))  # read once, before simulating
     with ResultsFolder(_out_dir(args, safe_name(sc.name)), force=args.force) as folder:
         out = folder.path
-        result = _simulate_into(args, sc, out, err)
-        written = write_results(out, result, scenario_text)
+        result = _simulate_into(args, sc, folder.work, err)
+        write_results(folder.work, result, dump_data(data))
         if args.report:
             from salesmap.report import run_report
 
-            written.append(run_report(out))
-        if not args.no_events:
-            written.append(out / "events.csv")
-        folder.written(*(p.name for p in written))
+            run_report(folder.work)
     if args.json:
         sys.stdout.write(summary_json(result.summary))
     else:
@@ -203,17 +199,17 @@ def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Conso
     return result
 
 
-def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
+def _load_all(files: Sequence[Path]) -> list[tuple[Scenario, str, Any]]:
     """Load every file (all problems of all files reported), and give each a distinct name.
 
     The same file given twice is allowed (a sanity check: zero differences); its copy is named
     'name#2'. Two different files with the same scenario name are refused: which is which?
     """
-    loaded: list[tuple[Path, Scenario]] = []
+    loaded: list[tuple[Path, Scenario, Any]] = []
     failed: list[ScenarioError] = []
     for f in files:
         try:
-            loaded.append((f, load_scenario(f)))
+            loaded.append((f, *load_scenario_with_data(f)))
         except ScenarioError as problem:
             failed.append(problem)
     if len(failed) == 1:
@@ -222,18 +218,18 @@ def _load_all(files: Sequence[Path]) -> list[tuple[Path, Scenario, str]]:
         for bad in failed:
             _problem_lines(bad)
         raise UsageError(f"{len(failed)} scenario files have problems (above)")
-    out: list[tuple[Path, Scenario, str]] = []
+    out: list[tuple[Scenario, str, Any]] = []
     seen: dict[str, Path] = {}
-    for f, sc in loaded:
+    for f, sc, data in loaded:
         name = sc.name
         if name in seen and seen[name].resolve() != f.resolve():
             raise UsageError(f"{seen[name]} and {f} are both named {name!r}: give each scenario its own name")
         k = 2
-        while name in {n for _, _, n in out}:
+        while name in {n for _, n, _ in out}:
             name = f"{sc.name}#{k}"
             k += 1
         seen.setdefault(sc.name, f)
-        out.append((f, sc, name))
+        out.append((sc, name, data))
     return out
 
 
@@ -242,12 +238,11 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     if len(args.files) < 2:
         raise UsageError("compare needs a base scenario and at least one what-if")
     runs = _load_all(args.files)
-    base_sc = runs[0][1]
+    base_sc = runs[0][0]
     n = args.replications or base_sc.replications
     seed = base_sc.seed if args.seed is None else args.seed
-    for _, sc, _ in runs:
+    for sc, _, _ in runs:
         check_size(sc, n, args)
-    texts = {name: dump_data(resolved_data(f)) for f, _, name in runs}  # read once, before simulating
     results: dict[str, RunResult] = {}
     with ResultsFolder(_out_dir(args, f"compare-{safe_name(base_sc.name)}"), force=args.force) as folder:
         out = folder.path
@@ -255,29 +250,27 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("", total=n * len(runs))
-            for i, (_, sc, name) in enumerate(runs):
+            for i, (sc, name, _) in enumerate(runs):
                 bar.update(task, description=name)
 
                 def advance(done: int, before: int = i * n) -> None:
                     bar.update(task, completed=before + done)
 
                 results[name] = simulate(sc, replications=n, seed=seed, progress=advance, workers=args.workers)
-        comp = comparison(results, runs[0][2])
+        comp = comparison(results, runs[0][1])
         folders: dict[str, str] = {}
-        for _, _, name in runs:
+        for _, name, data in runs:
             sub = safe_name(name)
             while sub in folders.values():
                 sub += "_"
             folders[name] = sub
-            write_results(out / sub, results[name], texts[name])
+            write_results(folder.work / sub, results[name], dump_data(data))
         comp["folders"] = folders
-        write_text(out / "comparison.json", summary_json(comp))
-        folder.written("comparison.json", *folders.values())
+        write_text(folder.work / "comparison.json", summary_json(comp))
         if args.report:
             from salesmap.report import compare_report
 
-            compare_report(out)
-            folder.written("report.html")
+            compare_report(folder.work)
     if args.json:
         sys.stdout.write(summary_json(comp))
     else:
@@ -303,9 +296,9 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"{folder / 'report.html'}: exists; pass --force to overwrite it")
     from salesmap.report import report_for  # matplotlib loads only when a picture is drawn
 
-    with ResultsFolder(folder, option="report", replace=False):
-        path = report_for(folder)
-    print(f"report written to {path}")
+    with ResultsFolder(folder, option="report", replace=False) as claimed:
+        report_for(folder, claimed.work)
+    print(f"report written to {folder / 'report.html'}")
     return EXIT_OK
 
 

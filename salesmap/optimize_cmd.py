@@ -20,7 +20,7 @@ from salesmap.args import UsageError, add_allow_long, check_common, check_size
 from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
-from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.scenario import dump_data, load_scenario, load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import stat
 
@@ -61,7 +61,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         if value is not None and value < low:
             raise OptimizeError(f"{flag} {value}: must be >= {low}")
     check_common(args, min_replications=2)
-    sc = load_scenario(args.file)
+    sc, data = load_scenario_with_data(args.file)  # read once: today.yaml is what was simulated
     check_size(sc, args.replications or sc.replications, args)
     out = args.out or Path("results") / f"optimize-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / \
         "recommended.yaml"
@@ -69,13 +69,10 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         raise OptimizeError(f"--out {out}: the recommended scenario is a .yaml file")
     if out.exists() and not args.force:
         raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
-    data = resolved_data(args.file)
     settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
     with ResultsFolder(out.parent, force=args.force) as folder:
-        report, result = _optimize_into(args, sc, data, settings, out, err)
-        folder.written("today.yaml", "recommendation.json", *([out.name] if result.best is not None else []),
-                       *(["report.html"] if args.report else []))
+        report, result = _optimize_into(args, sc, data, settings, out, folder.work / out.name, err)
     if args.json:
         sys.stdout.write(summary_json(report))
     else:
@@ -87,8 +84,9 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
 
 
 def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any], settings: Settings, out: Path,
-                   err: Console) -> tuple[dict[str, Any], Search]:
-    """Simulate today, search, and write the recommendation files into out's folder (claimed)."""
+                   work: Path, err: Console) -> tuple[dict[str, Any], Search]:
+    """Simulate today, search, and write the recommendation files as `work` and beside it (the claimed
+    folder's staging area; they become `out` and its neighbours when everything is written)."""
     start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
@@ -104,15 +102,15 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
     if result.best is not None:
         header = (f"# Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed "
                   f"responsibilities, {settings.objective.value}).\n")
-        write_text(out, header + dump_data(result.best.data))
-        load_scenario(out)  # it must run as it is
-    write_text(out.with_name("today.yaml"), f"# Today's team, as salesmap optimize read it from {args.file}.\n"
+        write_text(work, header + dump_data(result.best.data))
+        load_scenario(work)  # it must run as it is
+    write_text(work.with_name("today.yaml"), f"# Today's team, as salesmap optimize read it from {args.file}.\n"
                + dump_data(data))
-    write_text(out.with_name("recommendation.json"), summary_json(report))
+    write_text(work.with_name("recommendation.json"), summary_json(report))
     if args.report:
         from salesmap.report.html import optimize_report  # matplotlib loads only when a picture is drawn
 
-        optimize_report(out.parent)
+        optimize_report(work.parent)
     return report, result
 
 

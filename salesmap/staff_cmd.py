@@ -20,7 +20,7 @@ from sim.compare import compare
 from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
-from sim.scenario import dump_data, load_scenario, resolved_data
+from sim.scenario import dump_data, load_scenario, load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import paired_delta
 
@@ -55,7 +55,7 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     except ValueError as e:
         raise StaffError(str(e)) from None
     check_common(args, min_replications=2)
-    sc = load_scenario(args.file)
+    sc, data = load_scenario_with_data(args.file)  # read once
     check_size(sc, args.replications or sc.replications, args)
     roles = [r.strip() for r in args.roles.split(",")] if args.roles else list(sc.roles)
     unknown = [r for r in roles if r not in sc.roles]
@@ -65,8 +65,7 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     if out.exists() and not args.force:
         raise StaffError(f"{out}: exists; pass --force to overwrite it")
     with ResultsFolder(out.parent, force=args.force) as folder:
-        report, result = _staff_into(args, sc, roles, targets, out, err)
-        folder.written("staffing.json", *([out.name] if result.data is not None else []))
+        report, result = _staff_into(args, sc, data, roles, targets, out, folder.work / out.name, err)
     if args.json:
         sys.stdout.write(summary_json(report))
     else:
@@ -77,20 +76,21 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     return 0
 
 
-def _staff_into(args: argparse.Namespace, sc: Scenario, roles: list[str], targets: list[Any], out: Path,
-                err: Console) -> tuple[dict[str, Any], Staffing]:
-    """Simulate today, size the team, and write the staffing files into out's folder (claimed)."""
+def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[str], targets: list[Any], out: Path,
+                work: Path, err: Console) -> tuple[dict[str, Any], Staffing]:
+    """Simulate today, size the team, and write the staffing files as `work` and beside it (the claimed
+    folder's staging area; they become `out` and its neighbours when everything is written)."""
     start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
-        result = staff(sc, resolved_data(args.file), before, measure_workload(sc, before), targets, roles,
+        result = staff(sc, data, before, measure_workload(sc, before), targets, roles,
                        args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m))
     report = _report(result, before, targets, out)
     if result.data is not None:
-        write_text(out, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
+        write_text(work, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
                    + dump_data(result.data))
-        load_scenario(out)
-    write_text(out.with_name("staffing.json"), summary_json(report))
+        load_scenario(work)
+    write_text(work.with_name("staffing.json"), summary_json(report))
     return report, result
 
 

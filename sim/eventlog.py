@@ -34,7 +34,7 @@ class EventLog:
     """Streams event rows to `events.csv` (pm4py-readable: case_id, activity, timestamp, ...)."""
 
     def __init__(self, path: Path, start_date: dt.date) -> None:
-        self.path = path
+        self.path = path.absolute()  # worker processes, kept between runs, may have another working folder
         self._cm = atomic_file(path)
         self._file = self._cm.__enter__()
         self._writer = csv.writer(self._file)

@@ -7,9 +7,11 @@ dies (`kill -9` too), so a later run can prove that leftovers (hidden part and t
 and remove them. Record locks are not inherited by forked worker processes, so a worker that
 outlives its parent cannot keep a folder locked.
 
-When a run replaces results (`--force`), the files of the old results that the new run did not
-write (an event log, a report) are removed once the new ones are written, so a folder never holds
-files of two runs.
+A run writes into a hidden staging folder inside its results folder (`work`); only when everything
+is written are the files moved into place, so a run that fails half-way (a full disk, a value that
+cannot be written) leaves the folder as it was. When a run replaces results (`--force`), the files of
+the old results that the new run did not write (an event log, a report, a compare sub-folder) are
+removed, so a folder never holds files of two runs.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import errno
 import fcntl
 import json
 import os
+import secrets
+import shutil
 from pathlib import Path
 from types import TracebackType
 
 from sim.errors import SalesSimError
 
-__all__ = ["LOCK_NAME", "OUTPUT_NAMES", "RESULT_MARKERS", "FolderInUseError", "ResultsFolder"]
+__all__ = ["LOCK_NAME", "OUTPUT_NAMES", "RESULT_MARKERS", "STAGING_PREFIX", "FolderInUseError", "ResultsFolder"]
 
 LOCK_NAME = ".salesmap.lock"
 RESULT_MARKERS = ("summary.json", "comparison.json", "recommendation.json", "staffing.json")
@@ -33,6 +37,7 @@ OUTPUT_NAMES = (*RESULT_MARKERS, "scenario.yaml", "stages.csv", "staff.csv", "we
                 "events.csv", "report.html", "recommended.yaml", "today.yaml", "staffed.yaml")
 """Every file name a salesmap command writes into a results folder (and so may remove on --force)."""
 
+STAGING_PREFIX = ".staging-"
 _HELD: set[Path] = set()  # record locks are per process: a second claim here must be refused by hand
 
 
@@ -46,7 +51,7 @@ def _leftover(name: str) -> bool:
 
 
 class ResultsFolder:
-    """Claim `path` for one run: `with ResultsFolder(out, force=...) as folder: ...; folder.written(...)`.
+    """Claim `path` for one run: `with ResultsFolder(out, force=...) as folder:` then write into `folder.work`.
 
     Raises FolderInUseError when another live run holds the folder, and SalesSimError when it holds
     results and `force` is not given, or cannot be made.
@@ -58,8 +63,9 @@ class ResultsFolder:
         self.option = option
         self.replace = replace  # False: add to the results already there (a report), never remove them
         self._fd: int | None = None
-        self._written: set[str] = set()
         self._old_folders: list[str] = []
+        self.work = path / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
+        """Where this run writes; moved into `path` when the run ends well."""
 
     def __enter__(self) -> ResultsFolder:
         out = self.path
@@ -77,6 +83,7 @@ class ResultsFolder:
                                     "pass --force to replace them")
             self._remove_leftovers()
             self._old_folders = _compared_folders(out) if self.force and self.replace else []
+            self.work.mkdir()
         except BaseException:
             self._unlock()
             raise
@@ -86,14 +93,20 @@ class ResultsFolder:
                  tb: TracebackType | None) -> None:
         try:
             if kind is None:
-                self._remove_stale()
+                self._commit()
         finally:
+            shutil.rmtree(self.work, ignore_errors=True)
             self._unlock()
 
-    def written(self, *names: str) -> None:
-        """Record files (names inside the folder, or sub-folders) this run wrote: the rest of the old
-        results goes when the run ends well."""
-        self._written.update(names)
+    def _commit(self) -> None:
+        """Move what this run wrote into place; then remove what is left of the old results."""
+        written = {p.name for p in self.work.iterdir()}
+        for name in sorted(written):
+            target = self.path / name
+            if (self.work / name).is_dir() and target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(self.work / name, target)
+        self._remove_stale(written)
 
     def _lock(self) -> None:
         key = self.path.resolve()
@@ -144,23 +157,26 @@ class ResultsFolder:
         os.close(fd)  # closing drops the record lock
 
     def _remove_leftovers(self) -> None:
-        """Part and temp files a dead run left (no live run holds the folder: we hold its lock)."""
+        """Part, temp and staging files a dead run left (no live run holds the folder: we hold its lock)."""
+        for entry in self.path.iterdir():
+            if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
         for top, _dirs, files in os.walk(self.path):
             for name in files:
                 if _leftover(name):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(Path(top) / name)
 
-    def _remove_stale(self) -> None:
+    def _remove_stale(self, written: set[str]) -> None:
         if not (self.force and self.replace):
             return
         for name in OUTPUT_NAMES:
-            if name not in self._written:
+            if name not in written:
                 with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                     (self.path / name).unlink()
         for name in self._old_folders:
             sub = self.path / name
-            if name in self._written or not sub.is_dir() or sub.is_symlink():
+            if name in written or not sub.is_dir() or sub.is_symlink():
                 continue
             entries = list(sub.iterdir())
             if all(e.name in OUTPUT_NAMES and e.is_file() and not e.is_symlink() for e in entries):

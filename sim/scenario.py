@@ -18,7 +18,8 @@ from sim.errors import Problem, ScenarioError
 from sim.extends import resolve_extends
 from sim.schema import Scenario
 
-__all__ = ["dump_data", "load_scenario", "parse_scenario", "read_data", "resolved_data", "scenario_from_data"]
+__all__ = ["dump_data", "load_scenario", "load_scenario_with_data", "parse_scenario", "read_data", "resolved_data",
+           "scenario_from_data"]
 
 Lines = dict[tuple[Any, ...], int]
 
@@ -30,6 +31,16 @@ def load_scenario(path: str | Path) -> Scenario:
     data, lines = _read_file(p, source)
     data = resolve_extends(data, p, source)
     return scenario_from_data(data, source, lines)
+
+
+def load_scenario_with_data(path: str | Path) -> tuple[Scenario, Any]:
+    """The checked scenario and its plain data (extends applied) from one read of the file: what is
+    saved beside the results is exactly what was simulated, even if the file changes meanwhile."""
+    p = Path(path)
+    source = str(path)
+    data, lines = _read_file(p, source)
+    data = resolve_extends(data, p, source)
+    return scenario_from_data(data, source, lines), data
 
 
 def resolved_data(path: str | Path) -> Any:

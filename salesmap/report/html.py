@@ -214,18 +214,18 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
             f"<section><h2>People</h2>{_people_table(summary)}</section>")
 
 
-def run_report(folder: Path) -> Path:
+def run_report(folder: Path, into: Path | None = None) -> Path:
     """report.html for a `salesmap run` results folder."""
     _need(folder, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
     summary = read_results_file(folder / "summary.json", SummaryFile)
     sc = _scenario(folder)
     body = _header(sc, summary) + _cards(summary) + run_sections(folder, sc, summary)
-    out = folder / "report.html"
+    out = (into or folder) / "report.html"
     write_text(out, _page(f"salesmap: {sc.name}", body))
     return out
 
 
-def compare_report(folder: Path) -> Path:
+def compare_report(folder: Path, into: Path | None = None) -> Path:
     """report.html for a `salesmap compare` results folder: deltas, a forest plot, a map per scenario."""
     _need(folder, ["comparison.json"])
     comp = read_results_file(folder / "comparison.json", ComparisonFile)
@@ -249,7 +249,7 @@ def compare_report(folder: Path) -> Path:
         summary = comp["scenarios"][name]
         parts.append(f'<section><h2>{_e(name)}</h2>{_cards(summary)}<figure class="map" data-chart="map">'
                      f"{draw_map(sc, summary, shared)}</figure></section>")
-    out = folder / "report.html"
+    out = (into or folder) / "report.html"
     write_text(out, _page(f"salesmap: {base} compared", "".join(parts)))
     return out
 
@@ -277,7 +277,7 @@ def _delta_table(comp: dict[str, Any]) -> str:
     return _table(head, rows, "deltas")
 
 
-def optimize_report(folder: Path) -> Path:
+def optimize_report(folder: Path, into: Path | None = None) -> Path:
     """report.html for a `salesmap optimize` folder: the moves, before and after, the trade-off curve and
     the map of today's team beside the recommended one (one wait scale)."""
     _need(folder, ["recommendation.json", "today.yaml"])
@@ -315,7 +315,7 @@ def optimize_report(folder: Path) -> Path:
                      f"{draw_map(after[0], after[1], shared)}</figure>"
                      f'<p class="meta">Both maps share one shading scale: darkest = {shared:.0f} h of waiting.</p>'
                      "</section>")
-    out = folder / "report.html"
+    out = (into or folder) / "report.html"
     write_text(out, _page(f"salesmap optimize: {today.name}", "".join(parts)))
     return out
 
@@ -364,13 +364,14 @@ def _frontier_table(rec: dict[str, Any]) -> str:
                    "Δ won per week", "confirmed"), rows, "frontier")
 
 
-def report_for(folder: Path) -> Path:
-    """report.html for whatever results folder this is (a run, a comparison or an optimization)."""
+def report_for(folder: Path, into: Path | None = None) -> Path:
+    """report.html for whatever results folder this is (a run, a comparison or an optimization), written
+    into `into` (default: the folder itself)."""
     if (folder / "comparison.json").is_file():
-        return compare_report(folder)
+        return compare_report(folder, into)
     if (folder / "recommendation.json").is_file():
-        return optimize_report(folder)
-    return run_report(folder)
+        return optimize_report(folder, into)
+    return run_report(folder, into)
 
 
 def map_page(sc: Scenario) -> str:

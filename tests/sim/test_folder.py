@@ -60,8 +60,8 @@ def test_a_folder_held_by_another_process_is_refused_until_it_dies(tmp_path: Pat
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
-    with ResultsFolder(out):  # the kernel dropped the dead run's lock; its leftovers are removed
-        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+    with ResultsFolder(out) as folder:  # the kernel dropped the dead run's lock; its leftovers are removed
+        assert sorted(p.name for p in out.iterdir()) == sorted([LOCK_NAME, folder.work.name])
 
 
 def test_two_runs_into_one_folder_never_mix_their_event_logs(write_yaml: Callable[[str, str], Path],
