@@ -6,6 +6,7 @@ user fixes a file in one pass.
 
 from __future__ import annotations
 
+import difflib
 from collections import deque
 
 from sim.errors import Problem
@@ -16,8 +17,11 @@ __all__ = ["check_scenario"]
 
 
 def check_scenario(sc: Scenario) -> list[Problem]:
-    """All problems that the field-by-field schema cannot see; empty when the scenario can run."""
-    problems = _references(sc)
+    """All problems that the field-by-field schema cannot see; empty when the scenario can run.
+
+    References are all checked together, so a file is fixed in one pass; the checks that need a
+    resolved team (headcounts, responsibility, flow) follow once they hold."""
+    problems = _times(sc) + _references(sc) + _people_references(sc)
     if problems:  # the checks below assume references resolve
         return problems
     problems += _people(sc)
@@ -32,13 +36,34 @@ def _p(path: tuple[object, ...], message: str, value: object = None, has_value: 
     return Problem(path=path, message=message, value=value, has_value=has_value)
 
 
+def _unknown(what: str, value: object, allowed: list[str], extra: str = "") -> str:
+    """'unknown stage; did you mean proposal?; allowed: ...' (the list in file order)."""
+    close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown {what}{hint}; allowed: {extra}{', '.join(allowed)}"
+
+
+def human_hours(hours: float) -> str:
+    """Hours as a user writes them: 20w, 3d, 36h."""
+    for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0)):
+        if hours >= size and abs(hours / size - round(hours / size)) < 1e-9:
+            return f"{round(hours / size)}{unit}"
+    return f"{hours:g}h"
+
+
+def _times(sc: Scenario) -> list[Problem]:
+    if sc.warmup >= sc.horizon:
+        return [_p(("warmup",), f"must be shorter than the horizon ({human_hours(sc.horizon)})",
+                   human_hours(sc.warmup))]
+    return []
+
+
 def _references(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     ids = [s.id for s in sc.stages]
     known = set(ids)
-    allowed_stages = ", ".join(ids)
     roles = set(sc.roles)
-    allowed_roles = ", ".join(sc.roles)
+    role_list = list(sc.roles)
     seen: set[str] = set()
     for i, s in enumerate(sc.stages):
         if s.id in TERMINALS:
@@ -48,21 +73,21 @@ def _references(sc: Scenario) -> list[Problem]:
         seen.add(s.id)
         for r in s.roles:
             if r not in roles:
-                out.append(_p(("stages", i, "role"), f"unknown role; roles are: {allowed_roles}", r))
+                out.append(_p(("stages", i, "role"), _unknown("role", r, role_list), r))
         for j, a in enumerate(s.activities or ()):
             if a.role is not None and a.role not in roles:
                 out.append(_p(("stages", i, "activities", j, "role"),
-                              f"unknown role; roles are: {allowed_roles}", a.role))
+                              _unknown("role", a.role, role_list), a.role))
         for target in s.outcomes:
             if target not in known and target not in TERMINALS:
                 out.append(_p(("stages", i, "outcomes", target),
-                              f"unknown outcome; allowed: won, lost or a stage id ({allowed_stages})", target))
+                              _unknown("outcome", target, ids, "won, lost, "), target))
         if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in known:
             out.append(_p(("stages", i, "decay", "cooled"),
-                          f"unknown stage; allowed: lost or a stage id ({allowed_stages})", s.decay.cooled))
+                          _unknown("stage", s.decay.cooled, ids, "lost, "), s.decay.cooled))
     for i, src in enumerate(sc.sources):
         if src.enters not in known:
-            out.append(_p(("sources", i, "enters"), f"unknown stage; stages are: {allowed_stages}", src.enters))
+            out.append(_p(("sources", i, "enters"), _unknown("stage", src.enters, ids), src.enters))
         if src.rate == 0 and not src.batches:
             out.append(_p(("sources", i), "brings no leads: rate is 0 and there are no batches",
                           has_value=False))
@@ -77,7 +102,7 @@ def _references(sc: Scenario) -> list[Problem]:
     for r, role in sc.roles.items():
         for j, st in enumerate(role.can_do or ()):
             if st not in known:
-                out.append(_p(("roles", r, "can_do", j), f"unknown stage; stages are: {allowed_stages}", st))
+                out.append(_p(("roles", r, "can_do", j), _unknown("stage", st, ids), st))
     cu = sc.customers
     if cu is not None:
         refs: list[tuple[tuple[str, ...], str | None]] = [(("customers", "onboarding"), cu.onboarding)]
@@ -87,7 +112,7 @@ def _references(sc: Scenario) -> list[Problem]:
             if ref is None:
                 continue
             if ref not in known:
-                out.append(_p(path, f"unknown stage; stages are: {allowed_stages}", ref))
+                out.append(_p(path, _unknown("stage", ref, ids), ref))
                 continue
             i = ids.index(ref)
             for target in sc.stages[i].outcomes:
@@ -97,22 +122,28 @@ def _references(sc: Scenario) -> list[Problem]:
     return out
 
 
-def _people(sc: Scenario) -> list[Problem]:
+def _people_references(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
-    known = {s.id for s in sc.stages}
-    listed: dict[str, int] = {}
+    ids = [s.id for s in sc.stages]
     for i, p in enumerate(sc.people or ()):
         if p.role not in sc.roles:
-            out.append(_p(("people", i, "role"), f"unknown role; roles are: {', '.join(sc.roles)}", p.role))
+            out.append(_p(("people", i, "role"), _unknown("role", p.role, list(sc.roles)), p.role))
             continue
-        listed[p.role] = listed.get(p.role, 0) + 1
         can_do = sc.roles[p.role].can_do
         for j, st in enumerate(p.stages or ()):
-            if st not in known:
-                out.append(_p(("people", i, "stages", j), f"unknown stage; stages are: {', '.join(known)}", st))
+            if st not in ids:
+                out.append(_p(("people", i, "stages", j), _unknown("stage", st, ids), st))
             elif can_do is not None and st not in can_do:
                 out.append(_p(("people", i, "stages", j),
                               f"role {p.role} may not do this stage; its can_do is: {', '.join(can_do)}", st))
+    return out
+
+
+def _people(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    listed: dict[str, int] = {}
+    for p in sc.people or ():
+        listed[p.role] = listed.get(p.role, 0) + 1
     for r, role in sc.roles.items():
         if r in listed and role.headcount is not None and role.headcount != listed[r]:
             out.append(_p(("roles", r, "headcount"),

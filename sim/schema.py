@@ -320,12 +320,6 @@ class Scenario(_Section):
     customers: Customers | None = None
     overload_threshold: float = Field(0.85, gt=0, le=1)
 
-    @model_validator(mode="after")
-    def _warmup_before_horizon(self) -> Scenario:
-        if self.warmup >= self.horizon:
-            raise ValueError(f"warmup ({self.warmup:g}h) must be shorter than horizon ({self.horizon:g}h)")
-        return self
-
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:
             if s.id == stage_id:

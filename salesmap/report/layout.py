@@ -77,38 +77,17 @@ def layout(sc: Scenario) -> MapLayout:
     order = [s.id for s in sc.stages]
     starts = list(dict.fromkeys(src.enters for src in sc.sources))
 
-    # depth-first from the sources (file order) to tell loops from forward edges
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-
-    def visit(n: str) -> None:
-        state[n] = 1
-        for t, _, _ in succ.get(n, ()):
-            if t in TERMINALS:
-                continue
-            if state.get(t) == 1:
-                back.add((n, t))
-            elif t not in state:
-                visit(t)
-        state[n] = 2
-
-    for s in starts + order:
-        if s not in state and s not in customer:
-            visit(s)
-
+    back = _back_edges(succ, [s for s in starts + order if s not in customer])
+    preds: dict[str, list[str]] = {n: [] for n in order}
+    for a in order:
+        for t in dict.fromkeys(t for t, _, _ in succ[a]):
+            if t in preds and (a, t) not in back:
+                preds[t].append(a)
+    preds = {n: sorted(ps, key=order.index) for n, ps in preds.items()}
     depth: dict[str, int] = {}
-
-    def longest(n: str, seen: frozenset[str] = frozenset()) -> int:
-        if n in depth:
-            return depth[n]
-        preds = [a for a in order if a not in seen and any(t == n for t, _, _ in succ[a]) and (a, n) not in back]
-        d = 0 if not preds else 1 + max(longest(a, seen | {n}) for a in preds)
-        depth[n] = d
-        return d
-
     pipeline = [s for s in order if s not in customer]
     for s in pipeline:
-        longest(s)
+        _longest(s, preds, depth)
     team = build_team(sc)
     span = {s.id: _span(lanes, tuple(dict.fromkeys(m.role for m in team.responsible(s))) or s.roles)
             for s in sc.stages}
@@ -118,8 +97,7 @@ def layout(sc: Scenario) -> MapLayout:
         while any(_overlap(span[s], o) for o in placed.get(col, [])):
             col += 1
         # keep forward edges forward after a bump
-        preds = [a for a in out.column if any(t == s for t, _, _ in succ[a]) and (a, s) not in back]
-        col = max([col, *(out.column[a] + 1 for a in preds)])
+        col = max([col, *(out.column[a] + 1 for a in preds[s] if a in out.column)])
         while any(_overlap(span[s], o) for o in placed.get(col, [])):
             col += 1
         out.column[s] = col
@@ -151,6 +129,61 @@ def layout(sc: Scenario) -> MapLayout:
         for a, b in itertools.pairwise(customer):
             out.edges.append(Edge(a, b, 1.0, "customer"))
     return out
+
+
+def _back_edges(succ: dict[str, list[tuple[str, float, bool]]], roots: list[str]) -> set[tuple[str, str]]:
+    """Edges that close a loop, found depth-first from the sources in file order. Iterative: a chain of
+    a thousand stages is a fine map, not a RecursionError."""
+    back: set[tuple[str, str]] = set()
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ.get(root, ())))]
+        while stack:
+            n, it = stack[-1]
+            for t, _, _ in it:
+                if t in TERMINALS:
+                    continue
+                if state.get(t) == 1:
+                    back.add((n, t))
+                elif t not in state:
+                    state[t] = 1
+                    stack.append((t, iter(succ.get(t, ()))))
+                    break
+            else:
+                state[n] = 2
+                stack.pop()
+    return back
+
+
+def _longest(root: str, preds: dict[str, list[str]], depth: dict[str, int]) -> None:
+    """Fill depth[n] = the longest chain of forward edges into n, for root and what leads to it."""
+    if root in depth:
+        return
+    best = {root: 0}
+    on_path = {root}
+    stack = [(root, iter(preds[root]))]
+    while stack:
+        n, it = stack[-1]
+        for a in it:
+            if a in on_path:
+                continue
+            if a in depth:
+                best[n] = max(best[n], depth[a] + 1)
+                continue
+            best[a] = 0
+            on_path.add(a)
+            stack.append((a, iter(preds[a])))
+            break
+        else:
+            stack.pop()
+            on_path.discard(n)
+            depth[n] = best[n]
+            if stack:
+                parent = stack[-1][0]
+                best[parent] = max(best[parent], depth[n] + 1)
 
 
 def _span(lanes: list[str], roles: tuple[str, ...]) -> tuple[int, int]:

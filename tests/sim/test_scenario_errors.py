@@ -40,12 +40,13 @@ CASES = {
     "probabilities not summing to 1": ("{close: 0.4, lost: 0.6}", "{close: 0.4, lost: 0.5}",
                                        "stages[0].outcomes: probabilities sum to 0.9; they must sum to 1"),
     "unknown stage in outcomes": ("{close: 0.4, lost: 0.6}", "{clsoe: 0.4, lost: 0.6}",
-                                  "stages[0].outcomes.clsoe='clsoe': unknown outcome; allowed: won, lost or a "
-                                  "stage id"),
+                                  "stages[0].outcomes.clsoe='clsoe': unknown outcome; did you mean close?; "
+                                  "allowed: won, lost, qualify, close"),
     "unknown stage entered": ("enters: qualify", "enters: qualification",
-                              "sources[0].enters='qualification': unknown stage; stages are: qualify, close"),
+                              "sources[0].enters='qualification': unknown stage; did you mean qualify?; allowed: "
+                              "qualify, close"),
     "unknown role": ("    role: closer\n", "    role: closers\n",
-                     "stages[1].role='closers': unknown role; roles are: rep, closer"),
+                     "stages[1].role='closers': unknown role; did you mean closer?; allowed: rep, closer"),
     "stage no lead can reach": ("{close: 0.4, lost: 0.6}", "{lost: 1.0}",
                                 "stages[1].id='close': no lead can reach this stage"),
     "loop with no way out": ("{won: 0.5, lost: 0.5}", "{close: 1.0}",
@@ -77,7 +78,8 @@ CASES = {
     "person with unknown stage": ("  closer: {headcount: 1}\n",
                                   "  closer: {}\npeople:\n  - {name: Eli, role: closer, stages: [closing]}\n",
                                   "people[0].stages[0]='closing': unknown stage"),
-    "warmup not before horizon": ("horizon: 4w\n", "horizon: 4w\nwarmup: 5w\n", "warmup (840h) must be shorter"),
+    "warmup not before horizon": ("horizon: 4w\n", "horizon: 4w\nwarmup: 5w\n",
+                                  "warmup='5w': must be shorter than the horizon (4w)"),
     "probability above 1": ("{won: 0.5, lost: 0.5}", "{won: 1.5, lost: -0.5}",
                             "stages[1].outcomes.won=1.5: Input should be less than or equal to 1"),
 }
@@ -113,6 +115,18 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ScenarioError) as err:
         parse_scenario(text, "two.yaml")
     assert len(err.value.problems) == 2
+
+
+def test_reference_problems_of_every_kind_come_together() -> None:
+    """A wrong stage in people[].stages used to appear only once the other references were fixed."""
+    text = (GOOD.replace("enters: qualify", "enters: qualifiy")
+            .replace("  closer: {headcount: 1}\n", "  closer: {}\npeople:\n  - {name: Eli, role: closer, "
+                     "stages: [clsoe]}\n"))
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, "refs.yaml")
+    message = str(err.value)
+    assert "sources[0].enters='qualifiy': unknown stage; did you mean qualify?" in message
+    assert "people[0].stages[0]='clsoe': unknown stage; did you mean close?; allowed: qualify, close" in message
 
 
 @pytest.mark.parametrize(("content", "expected"), [
