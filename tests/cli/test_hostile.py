@@ -229,3 +229,44 @@ def test_a_stale_lock_file_of_a_dead_run_does_not_block(write_yaml: Write, tmp_p
     (out / LOCK_NAME).write_text("999999\n")  # left by a run that died; nobody holds its lock
     assert main(["run", str(write_yaml(SMALL, "s.yaml")), "--out", str(out), "--replications", "1"]) == 0
     assert not (out / LOCK_NAME).exists()
+
+
+def test_a_folder_that_cannot_be_made_is_a_clear_error(write_yaml: Write, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The read-only case as root would see it too: mkdir refused by the operating system."""
+    def refused(self: Path, *args: object, **kw: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refused)
+    assert main(["run", str(write_yaml(SMALL, "s.yaml")), "--out", str(tmp_path / "ro" / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot make the folder (Permission denied)" in err
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_while_the_pool_winds_down_is_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C right after 'results written' printed a KeyboardInterrupt traceback from the pool's exit."""
+    import sim.workers
+
+    ex = sim.workers.pool(2)
+    ex.submit(sim.workers._noop).result()
+
+    def interrupted(*args: object, **kw: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ex, "shutdown", interrupted)
+    sim.workers.drop_pool()  # must not raise
+    assert sim.workers._POOL is None
+
+
+def test_workers_are_capped_at_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SALESMAP_WORKERS=100 with 2 replications forked about 96 processes."""
+    import sim.workers
+
+    sim.workers.drop_pool()
+    monkeypatch.setenv("SALESMAP_WORKERS", "100")
+    sim.workers.start_workers(None, 2)
+    assert sim.workers._POOL is not None
+    assert sim.workers._POOL[0] == 2
+    sim.workers.drop_pool()

@@ -119,3 +119,47 @@ def test_a_scenario_file_that_is_a_link_is_refused(folders: dict[str, tuple[Path
     err = capsys.readouterr().err
     assert "symbolic link" in err
     assert "hunter2" not in err
+
+
+SCRIPT = '<img src=x onerror="window.alert_called=1"><script>window.alert_called=1</script>'
+TEXT_FIELDS = {
+    "run": [("bottleneck",)],
+    "compare": [],
+    "optimize": [("message",), ("solver",), ("objective_kind",), ("status",), ("validation", "reason")],
+}
+
+
+def _payload_everywhere(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Script payloads in every free-text field the report shows (names come from scenario.yaml, which
+    the loader checks; they are covered by the escaping tests of test_report.py)."""
+    for path in TEXT_FIELDS[kind]:
+        try:
+            _set(data, path, SCRIPT)
+        except (KeyError, TypeError):
+            continue
+    for person in (data.get("staff") or {}).values():
+        person["role"] = SCRIPT
+    for move in data.get("moves") or []:
+        move["text"] = SCRIPT
+    for row in data.get("frontier") or []:
+        row["reason"] = SCRIPT
+    return data
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "optimize"])
+def test_no_script_runs_from_a_crafted_folder_in_a_real_browser(folders: dict[str, tuple[Path, str]], kind: str,
+                                                               tmp_path: Path) -> None:
+    from tests.report.test_report import _browser_or_skip, _open_in_browser
+
+    source, name = folders[kind]
+    folder = tmp_path / kind
+    shutil.copytree(source, folder)
+    data = _payload_everywhere(json.loads((folder / name).read_text()), kind)
+    (folder / name).write_text(json.dumps(data))
+    assert main(["report", str(folder), "--force"]) == 0
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "<img" not in page
+    _browser_or_skip()
+    problems = _open_in_browser(folder / "report.html", tmp_path / f"{kind}.png", ['figure[data-chart="map"] svg'])
+    assert problems == []  # _open_in_browser also checks that window.alert_called stayed undefined
