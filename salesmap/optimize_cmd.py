@@ -158,6 +158,11 @@ def _pm(d: dict[str, Any], scale: float = 1, digits: int = 2) -> Text:
 
 
 def _print(report: dict[str, Any], result: Search, console: Console, show_frontier: bool) -> None:
+    for label in ("before", "after"):
+        st = (report.get(label) or {}).get("stability")
+        if st is not None and not st["stable"]:
+            team = "Today's team" if label == "before" else "The recommended team"
+            console.print(Text(f"{team}: {st['message']}", style="bold red"))
     if report["verified"]:
         console.print(Text(f"Recommendation ({report['status']}, {report['solver']}, verified by simulation: "
                            f"{report['message']})", style="bold"))

@@ -57,10 +57,12 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
               caption_justify="left")
     for col in ("stage", "entered", "advanced", "lost", "conv.", "wait h", "days", "stuck", "handoffs"):
         f.add_column(col, justify="left" if col == "stage" else "right", no_wrap=True)
+    names = summary.get("stage_names", {})
     for sid, m in summary["stages"].items():
         style = "bold red" if sid == summary["bottleneck"] else None
-        f.add_row(Text(sid), _num(m["entered"]["mean"], digits=0), _num(m["advanced"]["mean"], digits=0),
-                  _num(m["lost"]["mean"], digits=0), _num(m["conversion_rate"]["mean"], "%", 0),
+        f.add_row(Text(names.get(sid, sid)), _num(m["entered"]["mean"], digits=0),
+                  _num(m["advanced"]["mean"], digits=0), _num(m["lost"]["mean"], digits=0),
+                  _num(m["conversion_rate"]["mean"], "%", 0),
                   _num(m["wait_hours"]["mean"]),
                   _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),
                   _num(m["handoffs"]["mean"], digits=0), style=style)
@@ -85,3 +87,12 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     overloaded = [n for n, d in summary["staff"].items() if d["overloaded"]]
     if overloaded:
         console.print(Text(f"Overloaded: {', '.join(overloaded)}", style="bold red"))
+    limit = summary.get("focus_limit")
+    spread = [f"{n} ({d['role']}, {len(d['stages'])} stages)" for n, d in summary["staff"].items()
+              if limit is not None and len(d["stages"]) > limit]
+    if spread:
+        console.print(Text(f"Responsible for more than {limit} stages (tasks fall through the cracks): "
+                           + ", ".join(spread), style="bold yellow"))
+    st = summary.get("stability")
+    if st is not None and not st["stable"]:
+        console.print(Text(st["message"], style="bold red"))

@@ -13,8 +13,9 @@ from typing import Any
 from sim.engine import Replication
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
+from sim.stability import stability
 from sim.stats import stat
-from sim.team import build_team
+from sim.team import build_team, focus_limit
 
 __all__ = ["KPIS", "STAGE_MEASURES", "collect", "summarize"]
 
@@ -53,19 +54,22 @@ def collect(rep: Replication) -> ReplicationResult:
         "wip": avg(tl.pipeline),
     }
     stages: dict[str, dict[str, float | None]] = {}
+    watched = {s.id for s in rep.scenario.stages if s.stuck_after is not None}
     for k, st in enumerate(rep.stages):
         t = st.tally
+        measured_stuck = st.id in watched  # no stuck_after: stuck is not measured ("–"), not zero
         stages[st.id] = {
             "entered": float(t.entered), "advanced": float(t.advanced), "lost": float(t.lost),
             "conversion_rate": _ratio(t.advanced, t.advanced + t.lost),
             "wait_hours": _ratio(t.wait_sum, t.wait_n),
             "work_hours": _ratio(t.work_sum, t.time_n),
             "time_in_stage_days": _ratio(t.time_sum / 24, t.time_n),
-            "stuck": float(t.stuck),
+            "stuck": float(t.stuck) if measured_stuck else None,
             "waiting": t.wait_sum / hours,
             "wip": avg([row[k] for row in tl.wip]),
             "handoffs": float(t.handoffs), "lost_cooled": float(t.lost_cooled),
-            "lost_handoff": float(t.lost_handoff), "stuck_at_end": float(st.stuck_at_end),
+            "lost_handoff": float(t.lost_handoff),
+            "stuck_at_end": float(st.stuck_at_end) if measured_stuck else None,
         }
     available = [sum(tl.available[i][j] for i in measured) for j in range(len(rep.workers))]
     busy = [sum(tl.busy[i][j] for i in measured) for j in range(len(rep.workers))]
@@ -119,7 +123,11 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         "flows": _flows(scenario, results),
         "customers": customers if scenario.customers else None,
         "overload_threshold": threshold,
+        "stage_names": {st.id: st.display_name for st in scenario.stages},
+        "focus_limit": focus_limit(scenario),
+        "stability": stability(scenario, results),
     }
+
 
 
 UNIT = (0.0, 1.0)

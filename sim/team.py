@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sim.schema import Activity, Scenario, Stage
 
-__all__ = ["Member", "Team", "build_team", "default_stages"]
+__all__ = ["DEFAULT_FOCUS_LIMIT", "Member", "Team", "build_team", "default_stages", "focus_limit"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,12 @@ def build_team(scenario: Scenario) -> Team:
             members.extend(Member(f"{role_name}-{i + 1}", role_name, stages, share, named=False)
                            for i in range(role.headcount or 0))
     return Team(tuple(members))
+
+DEFAULT_FOCUS_LIMIT = 3
+"""Stages one person can own before tasks fall through the cracks, when the scenario sets no focus penalty."""
+
+
+def focus_limit(scenario: Scenario) -> int:
+    """How many stages one person may be responsible for before the map flags them."""
+    fp = scenario.focus_penalty
+    return fp.free_stages if fp is not None else DEFAULT_FOCUS_LIMIT

@@ -102,6 +102,11 @@ class Kpis(_Part):
     wip: Stat
 
 
+class Stability(_Part):
+    stable: StrictBool
+    message: Text
+
+
 class SummaryFile(_Part):
     replications: StrictInt = Field(ge=1)
     seed: StrictInt = Field(ge=0)
@@ -114,6 +119,7 @@ class SummaryFile(_Part):
     roles: dict[Text, RoleRow]
     flows: dict[Text, dict[Text, Stat]]
     overload_threshold: Number
+    stability: Stability | None = None
 
 
 class Delta(_Part):

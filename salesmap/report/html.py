@@ -35,6 +35,7 @@ from sim.errors import SalesSimError
 from sim.output import write_text
 from sim.scenario import load_scenario
 from sim.schema import Scenario
+from sim.team import build_team, focus_limit
 
 __all__ = ["ReportError", "compare_report", "map_html", "map_page", "optimize_report", "report_for", "run_report"]
 
@@ -54,9 +55,14 @@ figure{margin:0} figure svg{max-width:100%;height:auto} figure svg.fixed{max-wid
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:18px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
 th,td{padding:3px 8px;border-bottom:1px solid #e4e7eb;text-align:right}
-th:first-child,td:first-child{text-align:left} table[data-table=people] td:nth-child(3){text-align:left}
+th:first-child,td:first-child{text-align:left}
+table[data-table=responsibility] td.own{color:#1f4e8c;text-align:center}
+table[data-table=responsibility] td.no{text-align:center}
+table[data-table=responsibility] tr.over td{color:#c81e1e;font-weight:bold}
+table[data-table=people] td:nth-child(3){text-align:left}
 .over{color:#c62828;font-weight:bold} .better{color:#2e7d32;font-weight:bold} .worse{color:#c62828;font-weight:bold}
 .changed{color:#b8860b} .same{color:#7b8794}
+.unstable{background:#fde8e8;border:1px solid #c81e1e;color:#7f1d1d;padding:8px 12px}
 @page{size:A3 landscape;margin:10mm}
 @media print{body{margin:0} section,figure,table{break-inside:avoid} .map{overflow:visible;border:none}
  figure svg.fixed{max-width:100%;width:100%;height:auto}}
@@ -186,8 +192,16 @@ def _table(head: tuple[str, ...], rows: list[str], name: str) -> str:
     return f'<table data-table="{name}"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _unstable(summary: dict[str, Any]) -> str:
+    """A banner when the run has no steady state (sim.stability): its figures depend on the horizon."""
+    st = summary.get("stability")
+    if not isinstance(st, dict) or st.get("stable", True):
+        return ""
+    return f'<p class="unstable" data-warning="unstable"><b>{_e(st.get("message", "unstable"))}</b></p>'
+
+
 def _header(sc: Scenario, summary: dict[str, Any]) -> str:
-    return (f"<h1>{_e(sc.name)}</h1><p class=\"meta\">{_e(sc.description)}</p>"
+    return (f"<h1>{_e(sc.name)}</h1>{_unstable(summary)}<p class=\"meta\">{_e(sc.description)}</p>"
             f'<p class="meta">{_e(summary["replications"])} replications · seed {_e(summary["seed"])} · '
             f'{summary["horizon_days"]:g} days simulated, the first {summary["warmup_days"]:g} left out · '
             f'bottleneck: <b>{_e(summary["bottleneck"])}</b></p>')
@@ -211,7 +225,33 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
             f"{draw_map(sc, summary)}</figure></section>"
             f'<section><h2>Charts</h2><div class="charts">{figs}</div></section>'
             f"<section><h2>Stages</h2>{_stage_table(sc, summary)}</section>"
+            f"<section><h2>Who is responsible for what</h2>{responsibility_grid(sc, summary)}</section>"
             f"<section><h2>People</h2>{_people_table(summary)}</section>")
+
+
+def responsibility_grid(sc: Scenario, summary: dict[str, Any] | None) -> str:
+    """Person × stage: who owns which stage, how many stages each person carries (flagged past the focus
+    limit: one person responsible for too many stages is where tasks fall through the cracks) and, after
+    a run, how busy each person is."""
+    team = build_team(sc)
+    limit = focus_limit(sc)
+    stages = sc.stages
+    head = ("person", "role", *(s.display_name for s in stages), "stages", "busy")
+    staff = (summary or {}).get("staff", {})
+    rows = []
+    for m in team.members:
+        over = len(m.stages) > limit
+        busy = staff.get(m.name, {}).get("utilization", {}).get("mean")
+        hot = busy is not None and busy > sc.overload_threshold
+        cells = "".join(f'<td class="{"own" if s.id in m.stages else "no"}">{"●" if s.id in m.stages else ""}</td>'
+                        for s in stages)
+        cls = ' class="over"' if over or hot else ""
+        rows.append(f"<tr{cls}><td>{_e(m.name)}</td><td>{_e(m.role)}</td>"
+                    f'{cells}<td>{len(m.stages)}{" ⚠" if over else ""}</td><td>{_num(busy, "%", 0)}</td></tr>')
+    note = (f'<p class="meta">● responsible. ⚠ more than {limit} stages '
+            f'({"focus_penalty.free_stages" if sc.focus_penalty else "salesmap&#x27;s default focus limit"}); '
+            "red rows: past the focus limit or overloaded.</p>")
+    return _table(head, rows, "responsibility") + note
 
 
 def run_report(folder: Path, into: Path | None = None) -> Path:
@@ -247,7 +287,8 @@ def compare_report(folder: Path, into: Path | None = None) -> Path:
         _need(sub_dir, ["summary.json", "scenario.yaml", "weekly.csv", "cycle_times.csv"])
         sc = _scenario(sub_dir)
         summary = comp["scenarios"][name]
-        parts.append(f'<section><h2>{_e(name)}</h2>{_cards(summary)}<figure class="map" data-chart="map">'
+        parts.append(f'<section><h2>{_e(name)}</h2>{_unstable(summary)}{_cards(summary)}<figure class="map" '
+                     'data-chart="map">'
                      f"{draw_map(sc, summary, shared)}</figure></section>")
     out = (into or folder) / "report.html"
     write_text(out, _page(f"salesmap: {base} compared", "".join(parts)))
@@ -308,7 +349,7 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
         _need(folder, [recommended.name])
         after = (_scenario_file(recommended), rec["after"])
     shared = _wait_scale([before] + ([after[1]] if after else []))
-    parts.append(f'<section><h2>Today</h2>{_cards(before)}<figure class="map" data-chart="map">'
+    parts.append(f'<section><h2>Today</h2>{_unstable(before)}{_cards(before)}<figure class="map" data-chart="map">'
                  f"{draw_map(today, before, shared)}</figure></section>")
     if after:
         parts.append(f'<section><h2>Recommended</h2>{_cards(after[1])}<figure class="map" data-chart="map">'
@@ -382,5 +423,6 @@ def map_page(sc: Scenario) -> str:
 def map_html(sc: Scenario, svg: str) -> str:
     """The map of a scenario that was not simulated, as a page."""
     body = (f"<h1>{_e(sc.name)}</h1><p class=\"meta\">{_e(sc.description)}</p>"
-            f'<figure class="map" data-chart="map">{svg.split("?>", 1)[-1]}</figure>')
+            f'<figure class="map" data-chart="map">{svg.split("?>", 1)[-1]}</figure>'
+            f"<section><h2>Who is responsible for what</h2>{responsibility_grid(sc, None)}</section>")
     return _page(f"salesmap map: {sc.name}", body)

@@ -194,3 +194,22 @@ def test_optimize_report_escapes_and_opens_in_a_real_browser(write_yaml: Write, 
     selectors = ['figure[data-chart="map"] svg'] + (['figure[data-chart="frontier"] svg']
                                                      if 'data-chart="frontier"' in page else [])
     assert _open_in_browser(out.parent / "report.html", shot, selectors) == []
+
+
+def test_one_person_on_too_many_stages_is_flagged_in_the_map_and_the_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rep on four stages looked like a rep on two: the per-person grid and a terminal line show it."""
+    from tests.conftest import SCENARIOS
+
+    out = tmp_path / "map.html"
+    assert main(["map", str(SCENARIOS / "one-rep-five-stages.yaml"), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    grid = page[page.index('data-table="responsibility"'):]
+    start = grid.index("<td>Dana</td>")
+    row = grid[grid.rindex("<tr", 0, start):grid.index("</tr>", start)]
+    assert row.startswith('<tr class="over">')
+    assert row.count('class="own"') == 5
+    assert "<td>5 ⚠</td>" in row
+    assert main(["run", str(SCENARIOS / "one-rep-five-stages.yaml"), "--out", str(tmp_path / "r"), "--no-events",
+                 "--replications", "2"]) == 0
+    assert "Dana (rep, 5 stages)" in capsys.readouterr().out
