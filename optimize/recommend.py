@@ -67,25 +67,30 @@ def judge(objective: Objective, k: dict[str, Any]) -> tuple[bool, str]:
     """Confirmed when the target improves significantly and nothing a manager is paid for gets
     significantly worse: wins per week, revenue per week, and (unless it is the target) cycle time."""
     if k["won_per_week"]["verdict"] == "worse":
-        return False, f"fewer wins per week (significant: {_pm(k['won_per_week'])})"
+        return False, f"fewer wins per week (significant: {_pm(k['won_per_week'], 'a week')})"
     if k["revenue_per_week"]["verdict"] == "worse":
-        return False, f"less revenue per week (significant: {_pm(k['revenue_per_week'])})"
+        return False, f"less revenue per week (significant: {_pm(k['revenue_per_week'], 'a week')})"
     if objective is Objective.CYCLE_TIME:
-        target, name = k["cycle_time_days"], "cycle time"
+        target, name, unit = k["cycle_time_days"], "cycle time", "days"
     else:
-        target, name = k["max_utilization"], "the busiest person's utilization"
+        target, name, unit = k["max_utilization"], "the busiest person's utilization", "pp"
     if target["verdict"] != "better":
-        return False, f"{name} does not improve significantly in simulation ({_pm(target)})"
+        return False, f"{name} does not improve significantly in simulation ({_pm(target, unit)})"
     if k["cycle_time_days"]["verdict"] == "worse" and objective is not Objective.CYCLE_TIME:
-        return False, f"cycle time gets worse ({_pm(k['cycle_time_days'])})"
-    return True, f"{name} improves: {_pm(target)}"
+        return False, f"cycle time gets worse ({_pm(k['cycle_time_days'], 'days')})"
+    return True, f"{name} improves: {_pm(target, unit)}"
 
 
-def _pm(d: dict[str, Any]) -> str:
+def _pm(d: dict[str, Any], unit: str = "") -> str:
+    """A paired difference with its interval, in the unit a manager reads: utilization and rates in
+    percentage points (pp), days in days, counts as they are."""
     lo, hi = d["ci95"]
     if lo is None or d["mean"] is None:
         return "not measurable"
-    return f"{d['mean']:+.3g} [{lo:+.3g}, {hi:+.3g}]"
+    if unit == "pp":
+        return f"{100 * d['mean']:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+    suffix = f" {unit}" if unit else ""
+    return f"{d['mean']:+.3g}{suffix} [{lo:+.3g}, {hi:+.3g}]"
 
 
 def describe_moves(wl: Workload, plan: Plan, simulated: dict[str, float | None]) -> list[dict[str, Any]]:

@@ -24,9 +24,10 @@ from salesmap.optimize_cmd import run_optimize
 from salesmap.staff_cmd import add_parser as add_staff_parser
 from salesmap.staff_cmd import run_staff
 from salesmap.tables import print_summary
-from sim.compare import compare, rank
+from sim.compare import comparison
 from sim.errors import SalesSimError, ScenarioError
 from sim.folder import ResultsFolder
+from sim.jsonschema import scenario_json_schema
 from sim.output import EventLog, safe_name, summary_json, write_results, write_text
 from sim.runner import RunResult, simulate, start_workers
 from sim.scenario import dump_data, load_scenario, load_scenario_with_data
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
-            print(json.dumps(Scenario.model_json_schema(), indent=2))
+            print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
     except ScenarioError as e:
         err.print(f"[bold red]error:[/bold red] {len(e.problems)} problem(s) in {e.source}", highlight=False)
@@ -277,15 +278,6 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
         print_comparison(comp, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
         err.print(f"results written to {out}/", markup=False, highlight=False)
     return EXIT_OK
-
-
-def comparison(results: dict[str, RunResult], base: str) -> dict[str, Any]:
-    """comparison.json: every scenario's summary, and each what-if's paired deltas against the base."""
-    first = results[base]
-    deltas = {name: compare(first, r) for name, r in results.items() if name != base}
-    return {"baseline": base, "replications": len(first.replications), "seed": first.seed,
-            "scenarios": {name: r.summary for name, r in results.items()},
-            "deltas": deltas, "ranking": rank(deltas)}
 
 
 def _report(args: argparse.Namespace) -> int:

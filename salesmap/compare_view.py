@@ -1,4 +1,5 @@
-"""Terminal view of a comparison: KPIs side by side, then each what-if's biggest changes."""
+"""Terminal view of a comparison: the ranking and why, then per what-if its headline KPIs with 95%
+intervals and its largest material changes, in the words a sales manager uses."""
 
 from __future__ import annotations
 
@@ -9,76 +10,88 @@ from rich.table import Table
 from rich.text import Text
 
 from salesmap.tables import KPI_LABELS
-from sim.compare import biggest_changes
+from sim.compare import RATES, Change, material_changes
 
-__all__ = ["print_comparison"]
+__all__ = ["MEASURE_WORDS", "print_comparison"]
 
 STYLE = {"better": "bold green", "worse": "bold red", "changed": "bold yellow", "same": "dim"}
+ARROW = {"better": "▲ ", "worse": "▼ ", "changed": "● ", "same": ""}
+MEASURE_WORDS = {
+    "entered": "leads entering", "advanced": "leads moving on", "lost": "leads lost",
+    "conversion_rate": "conversion", "wait_hours": "wait for the first touch", "work_hours": "work per visit",
+    "time_in_stage_days": "time in the stage", "stuck": "stuck leads", "handoffs": "handoffs",
+    "lost_cooled": "leads lost to cooling", "lost_handoff": "leads lost in handoffs", "utilization": "busy",
+}
+UNITS = {"wait_hours": "h", "work_hours": "h", "time_in_stage_days": "d"}
 
 
 def _fmt(x: float | None, measure: str) -> str:
     if x is None:
         return "–"
-    if measure in ("win_rate", "conversion_rate", "utilization"):
+    if measure in RATES:
         return f"{100 * x:.2f}%"
     return f"{x:,.2f}"
 
 
 def _delta_cell(d: dict[str, Any], measure: str) -> Text:
+    """'▲ +0.28 (+11.8%) [+0.23, +0.32]'; rates in percentage points (pp)."""
     if d["mean"] is None:
         return Text("–", style="dim")
-    sign = "+" if d["mean"] > 0 else ""
-    scale = 100 if measure in ("win_rate", "conversion_rate", "utilization") else 1
-    unit = " pp" if scale == 100 else ""
-    pct = f" ({sign}{d['pct']:.1f}%)" if d["pct"] is not None and scale == 1 else ""
+    rate = measure in RATES
+    scale, unit = (100, " pp") if rate else (1, "")
+    pct = f" ({d['pct']:+.1f}%)" if d["pct"] is not None and not rate else ""
     lo, hi = d["ci95"]
     ci = f" [{scale * lo:+.2f}, {scale * hi:+.2f}]" if lo is not None else ""
-    arrow = {"better": "▲ ", "worse": "▼ ", "changed": "● ", "same": ""}[d["verdict"]]
-    return Text(f"{arrow}{sign}{scale * d['mean']:.2f}{unit}{pct}{ci}", style=STYLE[d["verdict"]])
+    return Text(f"{ARROW[d['verdict']]}{scale * d['mean']:+.2f}{unit}{pct}{ci}", style=STYLE[d["verdict"]])
 
 
-def _short_delta(d: dict[str, Any], measure: str) -> Text:
-    """'▲ +14.0%' (relative change; percentage points for rates), coloured by verdict."""
-    if d["mean"] is None:
-        return Text("–", style="dim")
-    arrow = {"better": "▲ ", "worse": "▼ ", "changed": "● ", "same": ""}[d["verdict"]]
-    if measure in ("win_rate", "conversion_rate", "utilization"):
-        return Text(f"{arrow}{100 * d['mean']:+.2f} pp", style=STYLE[d["verdict"]])
-    if d["pct"] is None:
-        return Text(f"{arrow}{d['mean']:+.2f}", style=STYLE[d["verdict"]])
-    return Text(f"{arrow}{d['pct']:+.1f}%", style=STYLE[d["verdict"]])
+def _change_text(c: Change) -> Text:
+    what = MEASURE_WORDS.get(c.measure, c.measure)
+    where = c.where if c.where.startswith("role ") else f"stage {c.where}"
+    if c.measure in RATES:
+        size = f"{100 * (c.other - c.base):+.1f} pp ({100 * c.base:.1f}% → {100 * c.other:.1f}%)"
+    elif c.per_lead:
+        what += " per lead entering"
+        size = f"{100 * c.base:.1f}% → {100 * c.other:.1f}% (the stage's volume changed)"
+    else:
+        unit = UNITS.get(c.measure, "")
+        rel = f"{100 * (c.other - c.base) / c.base:+.0f}% " if c.base else ""
+        size = f"{rel}({c.base:,.1f}{unit} → {c.other:,.1f}{unit})"
+    return Text(f"  {ARROW[c.verdict]}{where}: {what} {size}", style=STYLE[c.verdict])
 
 
 def print_comparison(comp: dict[str, Any], console: Console) -> None:
     base = comp["baseline"]
-    others = [n for n in comp["scenarios"] if n != base]
-    console.print(f"[bold]{Text(base)}[/bold] against {len(others)} what-if(s): {comp['replications']} "
-                  f"replications, seed {comp['seed']}, paired by replication (common random numbers). "
-                  "[green]▲ better[/green] / [red]▼ worse[/red]: the 95% interval of the difference excludes 0.")
-    t = Table(title=f"Headline KPIs: {base}, then each what-if's change (95% CIs in the tables below)",
-              title_justify="left")
-    t.add_column("scenario")
-    for _k, (label, unit) in KPI_LABELS.items():
-        t.add_column(label + (f" ({unit})" if unit and unit != "%" else ""), justify="right")
-    t.add_row(Text(base, style="bold"), *(_fmt(comp["scenarios"][base]["kpis"][k]["mean"], k) for k in KPI_LABELS))
-    for n in sorted(others, key=comp["ranking"].index):
-        t.add_row(Text(n), *(_short_delta(comp["deltas"][n]["kpis"][k], k) for k in KPI_LABELS))
-    console.print(t)
-    for n in sorted(others, key=comp["ranking"].index):
-        groups = biggest_changes(comp["deltas"][n], limit=5)
-        c = Table(title=f"{n}: biggest significant changes against {base}", title_justify="left")
-        for col in ("", "where", "measure", "difference [95% CI]"):
-            c.add_column(col, justify="right" if col.startswith("diff") else "left")
-        for verdict, label in (("better", "improved"), ("worse", "regressed"), ("changed", "changed")):
-            for where, measure, d in groups[verdict]:
-                c.add_row(Text(label, style=STYLE[verdict]), Text(where), measure, _delta_cell(d, measure))
-        only = [f"{s} ({v['only_in']} only)" for s, v in comp["deltas"][n]["stages"].items() if "only_in" in v]
-        if c.row_count:
-            console.print(c)
+    ranking: list[str] = comp["ranking"]
+    reasons: dict[str, str] = comp.get("ranking_reasons", {})
+    console.print(Text(f"{base} against {len(ranking)} what-if(s): {comp['replications']} replications, seed "
+                       f"{comp['seed']}, paired by replication (common random numbers). ▲ better / ▼ worse: the "
+                       "95% interval of the difference excludes 0; rates change in percentage points (pp)."))
+    console.print(Text("Ranking (more wins first, a larger gain before a smaller one; then shorter cycle time; "
+                       "changes that are not significant count as none):", style="bold"))
+    for i, n in enumerate(ranking, 1):
+        console.print(Text(f"  {i}. {n}: {reasons.get(n, '')}"))
+    for n, summary in comp["scenarios"].items():
+        st = summary.get("stability")
+        if st is not None and not st["stable"]:
+            console.print(Text(f"{n}: {st['message']}", style="bold red"))
+    for n in ranking:
+        t = Table(title=f"{n} against {base}: headline KPIs (difference with its 95% interval)",
+                  title_justify="left")
+        for col, justify in (("KPI", "left"), (base, "right"), (n, "right"), ("difference [95% CI]", "right")):
+            t.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for k, (label, unit) in KPI_LABELS.items():
+            t.add_row(label + (f" ({unit})" if unit and unit != "%" else ""),
+                      _fmt(comp["scenarios"][base]["kpis"][k]["mean"], k),
+                      _fmt(comp["scenarios"][n]["kpis"][k]["mean"], k), _delta_cell(comp["deltas"][n]["kpis"][k], k))
+        console.print(t)
+        changes = material_changes(comp, n)
+        if changes:
+            console.print(Text("  Largest material changes (significant, at least 5% or 1 pp):"))
+            for c in changes:
+                console.print(_change_text(c))
         else:
-            console.print(f"{n}: no significant change against {base}.")
+            console.print(Text("  No material change at any stage or role."))
+        only = [f"{s} ({v['only_in']} only)" for s, v in comp["deltas"][n]["stages"].items() if "only_in" in v]
         if only:
             console.print(Text(f"  stages in one scenario only: {', '.join(only)}"))
-    ranking = comp["ranking"]
-    console.print(Text("Ranking (wins per week not worse first, then shorter cycle time; changes that are not "
-                       "significant count as none): " + " > ".join(ranking), style="bold"))
