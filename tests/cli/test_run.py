@@ -148,7 +148,8 @@ def test_validate_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.count(": ok") == len(files)
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
-    assert "stages" in schema["properties"]
+    assert "stages" in schema["$defs"]["Scenario"]["properties"]
+    assert "extends" in schema["$defs"]["ScenarioPatch"]["properties"]
 
 
 def test_bad_replications_is_a_usage_error(write_yaml: Callable[[str, str], Path],
