@@ -41,8 +41,8 @@ def _delta_cell(d: dict[str, Any], measure: str) -> Text:
     scale, unit = (100, " pp") if rate else (1, "")
     pct = f" ({d['pct']:+.1f}%)" if d["pct"] is not None and not rate else ""
     lo, hi = d["ci95"]
-    ci = f" [{scale * lo:+.2f}, {scale * hi:+.2f}]" if lo is not None else ""
-    return Text(f"{ARROW[d['verdict']]}{scale * d['mean']:+.2f}{unit}{pct}{ci}", style=STYLE[d["verdict"]])
+    ci = f" [{scale * lo:+,.2f}, {scale * hi:+,.2f}]" if lo is not None else ""
+    return Text(f"{ARROW[d['verdict']]}{scale * d['mean']:+,.2f}{unit}{pct}{ci}", style=STYLE[d["verdict"]])
 
 
 def _change_text(c: Change) -> Text:
