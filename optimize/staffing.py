@@ -4,7 +4,7 @@ Each role is sized as one pool (its people share its stages): offered load a_r i
 effort per touch S_r, Erlang C wait per touch W_r(h) (convex in h: exact chords at integers). The
 cycle time is modelled as a level plus the queue waits a won lead meets along the main flow
 (n_r touches per role, waits converted from working to calendar hours); the level is calibrated on
-the simulation. Loop (Atlason et al. 2004; notes in shared/notes/optimizer.md): solve, simulate with
+the simulation. Loop (Atlason et al. 2004; notes in docs/optimizer-notes.md): solve, simulate with
 the same random numbers, and where the upper end of a simulated 95% interval misses a target,
 re-calibrate at the simulated point and tighten the target by the interval's half-width; finally
 validate on fresh seeds.

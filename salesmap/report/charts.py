@@ -49,7 +49,8 @@ def funnel_chart(summary: dict[str, Any], stage_order: Sequence[str]) -> str:
         conv = a / (a + b) if a + b else 0
         ax.text(a + b, i, f"  {a + b:,.0f} in · {100 * conv:.0f}% on", va="center", fontsize=7.5, color=INK,
                 parse_math=False)
-    ax.set_yticks(list(y), _labels(names))
+    shown = summary.get("stage_names") or {}
+    ax.set_yticks(list(y), _labels([shown.get(s, s) for s in names]))  # the names a manager wrote, any script
     ax.set_xlabel("leads per replication (measured period)", fontsize=8, color=MUTED)
     ax.set_xlim(0, max((a + b for a, b in zip(adv, lost, strict=True)), default=1) * 1.35)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
