@@ -31,7 +31,7 @@ from sim.schema import Scenario
 from sim.stats import stat
 from sim.team import build_team, default_stages
 
-__all__ = ["METRICS", "Staffing", "Target", "parse_target", "staff"]
+__all__ = ["METRICS", "Round", "Staffing", "Target", "parse_target", "staff", "staffed_data"]
 
 METRICS = {"cycle_time_days": "<=", "max_utilization": "<="}
 MAX_ROUNDS = 6

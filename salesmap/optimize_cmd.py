@@ -24,7 +24,7 @@ from sim.scenario import dump_data, load_scenario, load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import stat
 
-__all__ = ["add_parser", "run_optimize"]
+__all__ = ["OptimizeError", "add_parser", "run_optimize"]
 
 
 class OptimizeError(UsageError):

@@ -24,7 +24,7 @@ from sim.scenario import dump_data, load_scenario, load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import paired_delta
 
-__all__ = ["add_parser", "run_staff"]
+__all__ = ["StaffError", "add_parser", "run_staff"]
 
 
 class StaffError(UsageError):

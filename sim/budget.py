@@ -17,7 +17,8 @@ import numpy as np
 from sim.errors import SalesSimError
 from sim.schema import TERMINALS, Scenario
 
-__all__ = ["LIMIT_SECONDS", "LIMIT_VISITS_IN_MEMORY", "Estimate", "WorkTooLargeError", "check_work", "estimate"]
+__all__ = ["LIMIT_SECONDS", "LIMIT_VISITS_IN_MEMORY", "Estimate", "WorkTooLargeError", "check_work", "estimate",
+           "visits_per_lead"]
 
 SECONDS_PER_VISIT = 25e-6
 """CPU time of one stage visit, rounded up from `python -m sim.bench` (baseline: about 10 µs)."""

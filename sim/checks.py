@@ -13,7 +13,7 @@ from sim.errors import Problem
 from sim.schema import TERMINALS, Scenario
 from sim.team import build_team
 
-__all__ = ["check_scenario"]
+__all__ = ["check_scenario", "human_hours"]
 
 
 def check_scenario(sc: Scenario) -> list[Problem]:

@@ -10,16 +10,40 @@ after it was due, until the next on-time check-in.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-from sim.lead import LOST, Lead, Process
+import simpy
+
+from sim.lead import LOST, EventRow, Lead, Process
 from sim.metrics import StageTally
-from sim.streams import lead_keys
+from sim.schema import Scenario
+from sim.streams import Streams, lead_keys
 
-if TYPE_CHECKING:
-    from sim.engine import Replication, StageRun
 
-__all__ = ["CustomerBase"]
+class Model(Protocol):
+    """What the customer base needs of the replication it lives in (sim.engine.Replication): declared
+    here so that customers do not import the engine that imports them."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def by_id(self) -> Mapping[str, Any]: ...
+    @property
+    def streams(self) -> Streams: ...
+    @property
+    def env(self) -> simpy.Environment: ...
+    @property
+    def warmup(self) -> float: ...
+    @property
+    def replication(self) -> int: ...
+    @property
+    def log(self) -> Callable[[EventRow], None] | None: ...
+    def new_case(self, prefix: str = ...) -> str: ...
+    def visit(self, lead: Lead, st: Any) -> Process: ...
+
+
+__all__ = ["CustomerBase", "Model"]
 
 HOURS_PER_YEAR = 365.25 * 24
 
@@ -27,15 +51,15 @@ HOURS_PER_YEAR = 365.25 * 24
 class CustomerBase:
     """The customers of one replication."""
 
-    def __init__(self, rep: Replication) -> None:
+    def __init__(self, rep: Model) -> None:
         self.rep = rep
         self.spec = rep.scenario.customers
         self.count = StageTally()
         """Live customer count and its time integral."""
         self.new = self.churned = self.checkins = self.late_checkins = 0
         spec = self.spec
-        self.onboarding: StageRun | None = None
-        self.check_in: StageRun | None = None
+        self.onboarding: Any = None  # the engine's StageRun of each customer stage
+        self.check_in: Any = None
         self.hazard = 0.0
         self.late_after = math.inf
         self.late_multiplier = 1.0

@@ -15,7 +15,7 @@ from typing import Any
 
 from sim.calendar import WorkCalendar
 
-__all__ = ["Pool", "Request", "Worker"]
+__all__ = ["Dispatcher", "Pool", "Request", "Worker"]
 
 
 class Worker:

@@ -159,6 +159,7 @@ def _family(quantity: object, label: str) -> object:
         for base in _FAMILY
     )
     for cls in members:  # module-level names, so scenarios pickle (replications run in worker processes)
+        cls.generated = True  # type: ignore[attr-defined]  # made here, not written: no __all__ entry
         globals()[cls.__name__] = cls
     return Annotated[Union[members], Field(discriminator="dist")]  # noqa: UP007
 

@@ -25,7 +25,7 @@ from sim.schema import Scenario, Stage
 from sim.streams import Streams, lead_keys
 from sim.team import build_team
 
-__all__ = ["LOST", "WON", "EventRow", "Lead", "Replication", "StageRun"]
+__all__ = ["LOST", "WON", "ActivityRun", "EventRow", "Lead", "Replication", "StageRun"]
 
 
 Draw = Callable[[int, int], float]

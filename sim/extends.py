@@ -14,6 +14,7 @@ someone else cannot make salesmap read, and print, any file of the machine.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,13 @@ def extends_roots(path: Path | None) -> tuple[Path, ...]:
     return (own, *extra)
 
 
-def resolve_extends(data: Any, path: Path | None, source: str, depth: int = 0,
+Reader = Callable[[Path], Any]
+"""Reads a YAML file's plain data (sim.scenario passes its reader: YAML is read in one place only)."""
+Checker = Callable[[Any, str], object]
+"""Checks plain data as a whole scenario, raising ScenarioError (sim.scenario.scenario_from_data)."""
+
+
+def resolve_extends(data: Any, path: Path | None, source: str, read: Reader, check: Checker, depth: int = 0,
                     roots: tuple[Path, ...] | None = None, chain: tuple[Path, ...] = ()) -> Any:
     """Apply `extends` (if any) and return plain scenario data.
 
@@ -77,8 +84,6 @@ def resolve_extends(data: Any, path: Path | None, source: str, depth: int = 0,
     """
     if not isinstance(data, dict) or "extends" not in data:
         return data
-    from sim.scenario import read_data  # the YAML reader lives in sim.scenario
-
     roots = extends_roots(path) if roots is None else roots
     ref = data["extends"]
     base_path = _base_path(ref, path, source, roots)
@@ -88,10 +93,9 @@ def resolve_extends(data: Any, path: Path | None, source: str, depth: int = 0,
                                              True)])
     if depth >= MAX_DEPTH:
         raise ScenarioError(source, [Problem(("extends",), f"more than {MAX_DEPTH} levels of extends", ref, True)])
-    base_data = resolve_extends(read_data(base_path), base_path, str(base_path), depth + 1, roots, chain + here)
-    from sim.scenario import scenario_from_data
-
-    scenario_from_data(base_data, str(base_path))  # the base must be a valid scenario in its own right
+    base_data = resolve_extends(read(base_path), base_path, str(base_path), read, check, depth + 1, roots,
+                                chain + here)
+    check(base_data, str(base_path))  # the base must be a valid scenario in its own right
     patch = {k: v for k, v in data.items() if k != "extends"}
     return merge(base_data, patch)
 

@@ -18,7 +18,7 @@ from sim.atomic import atomic_file, write_text
 from sim.eventlog import EventLog
 from sim.runner import RunResult
 
-__all__ = ["EventLog", "atomic_file", "safe_name", "write_results", "write_text"]
+__all__ = ["EventLog", "atomic_file", "safe_name", "summary_json", "write_results", "write_text"]
 
 
 def safe_name(name: str, fallback: str = "scenario") -> str:

@@ -29,7 +29,7 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     source = str(path)
     data, lines = _read_file(p, source)
-    data = resolve_extends(data, p, source)
+    data = resolve_extends(data, p, source, read_data, scenario_from_data)
     return scenario_from_data(data, source, lines)
 
 
@@ -39,7 +39,7 @@ def load_scenario_with_data(path: str | Path) -> tuple[Scenario, Any]:
     p = Path(path)
     source = str(path)
     data, lines = _read_file(p, source)
-    data = resolve_extends(data, p, source)
+    data = resolve_extends(data, p, source, read_data, scenario_from_data)
     return scenario_from_data(data, source, lines), data
 
 
@@ -47,7 +47,7 @@ def resolved_data(path: str | Path) -> Any:
     """The plain data of a scenario file with `extends` applied: what `dump_data` writes back, so a
     copy saved with results runs on its own."""
     p = Path(path)
-    return resolve_extends(_read_file(p, str(path))[0], p, str(path))
+    return resolve_extends(_read_file(p, str(path))[0], p, str(path), read_data, scenario_from_data)
 
 
 def dump_data(data: Any) -> str:
@@ -81,7 +81,7 @@ def _read_file(p: Path, source: str) -> tuple[Any, Lines]:
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Parse and check scenario text; `source` names it in messages (`extends` is read from the cwd)."""
     data, lines = _read_yaml(text, source)
-    return scenario_from_data(resolve_extends(data, None, source), source, lines)
+    return scenario_from_data(resolve_extends(data, None, source, read_data, scenario_from_data), source, lines)
 
 
 def scenario_from_data(data: Any, source: str = "<scenario>", lines: Lines | None = None) -> Scenario:

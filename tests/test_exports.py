@@ -38,3 +38,52 @@ def test_sim_never_imports_the_command_line() -> None:
             assert not pattern.search(text), name
         if name.startswith("optimize."):
             assert not upward.search(text), name
+
+
+def _imports(name: str) -> set[str]:
+    """Every project module `name` imports: at the top, inside functions and under TYPE_CHECKING alike."""
+    import ast
+
+    src = importlib.import_module(name).__file__
+    assert src is not None
+    with open(src, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m in MODULES}
+
+
+def test_no_import_cycles() -> None:
+    """extends <-> scenario and engine <-> customers were cycles; none may come back."""
+    graph = {m: _imports(m) for m in MODULES}
+    state: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path[path.index(n):], n]))
+            if n not in state:
+                visit(n, [*path, n])
+        state[m] = 2
+
+    for m in MODULES:
+        if m not in state:
+            visit(m, [m])
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_public_names_are_in_all(name: str) -> None:
+    """Both directions: every public class and function defined in a module is in its __all__."""
+    import inspect
+
+    mod = importlib.import_module(name)
+    public = {n for n, v in vars(mod).items() if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v))
+              and getattr(v, "__module__", None) == name and n.isidentifier() and not vars(v).get("generated")}
+    missing = sorted(public - set(mod.__all__))
+    assert missing == [], f"{name}: public but not in __all__: {missing}"

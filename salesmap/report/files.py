@@ -28,7 +28,9 @@ from pydantic import (
 
 from sim.errors import SalesSimError, format_path
 
-__all__ = ["ComparisonFile", "RecommendationFile", "ReportError", "SummaryFile", "read_results_file", "sub_folder"]
+__all__ = ["ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Move", "RecommendationFile", "ReportError",
+           "RoleRow", "Stability", "StaffRow", "StageStats", "Stat", "SummaryFile", "Validation",
+           "read_results_file", "sub_folder"]
 
 MAX_FILE_BYTES = 200_000_000
 

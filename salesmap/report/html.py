@@ -37,7 +37,8 @@ from sim.scenario import load_scenario
 from sim.schema import Scenario
 from sim.team import build_team, focus_limit
 
-__all__ = ["ReportError", "compare_report", "map_html", "map_page", "optimize_report", "report_for", "run_report"]
+__all__ = ["ReportError", "compare_report", "map_html", "map_page", "optimize_report", "report_for",
+           "responsibility_grid", "run_report", "run_sections"]
 
 KPIS = [("cycle_time_days", "Cycle time", "days"), ("win_rate", "Win rate", "%"),
         ("won_per_week", "Won per week", ""), ("revenue_per_week", "Revenue per week", ""),
