@@ -46,6 +46,8 @@ def add_parser(sub: Any) -> None:
                     "staffing.json is written beside it")
     sp.add_argument("--force", action="store_true")
     sp.add_argument("--json", action="store_true", help="print staffing.json to stdout instead of tables")
+    sp.add_argument("--report", action="store_true", help="also write report.html (headcount, cost, rounds, "
+                    "before and after, both maps)")
     add_allow_long(sp)
 
 
@@ -90,7 +92,13 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
         write_text(work, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
                    + dump_data(result.data))
         load_scenario(work)
+    write_text(work.with_name("today.yaml"), f"# Today's team, as salesmap staff read it from {args.file}.\n"
+               + dump_data(data))
     write_text(work.with_name("staffing.json"), summary_json(report))
+    if args.report:
+        from salesmap.report.html import staff_report  # matplotlib loads only when a picture is drawn
+
+        staff_report(work.parent)
     return report, result
 
 

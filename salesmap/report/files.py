@@ -29,8 +29,8 @@ from pydantic import (
 from sim.errors import SalesSimError, format_path
 
 __all__ = ["ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Move", "RecommendationFile", "ReportError",
-           "RoleRow", "Stability", "StaffRow", "StageStats", "Stat", "SummaryFile", "Validation",
-           "read_results_file", "sub_folder"]
+           "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat", "SummaryFile",
+           "Validation", "read_results_file", "sub_folder"]
 
 MAX_FILE_BYTES = 200_000_000
 
@@ -204,6 +204,35 @@ class RecommendationFile(_Part):
         if self.verified:
             if self.after is None or self.deltas is None:
                 raise ValueError("a verified recommendation needs `after` and `deltas`")
+            _need_kpis(self.deltas.kpis, "deltas.kpis", (*KPI_KEYS, "max_utilization"))
+        return self
+
+
+class StaffRound(_Part):
+    headcount: dict[Text, StrictInt]
+    cost: Number
+    simulated: dict[Text, Stat]
+    met: StrictBool
+
+
+class StaffingFile(_Part):
+    status: Text
+    message: Text | None
+    targets: list[Text]
+    headcount_before: dict[Text, StrictInt]
+    headcount_after: dict[Text, StrictInt]
+    cost_before: Number
+    cost_after: Number
+    rounds: list[StaffRound]
+    before: SummaryFile
+    after: SummaryFile | None
+    deltas: DeltaSet | None
+    scenario: Text | None
+    validation: dict[Text, Any] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StaffingFile:
+        if self.after is not None and self.deltas is not None:
             _need_kpis(self.deltas.kpis, "deltas.kpis", (*KPI_KEYS, "max_utilization"))
         return self
 

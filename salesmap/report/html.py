@@ -25,6 +25,7 @@ from salesmap.report.files import (
     ComparisonFile,
     RecommendationFile,
     ReportError,
+    StaffingFile,
     SummaryFile,
     read_results_file,
     sub_folder,
@@ -38,7 +39,7 @@ from sim.schema import Scenario
 from sim.team import build_team, focus_limit
 
 __all__ = ["ReportError", "compare_report", "map_html", "map_page", "optimize_report", "report_for",
-           "responsibility_grid", "run_report", "run_sections"]
+           "responsibility_grid", "run_report", "run_sections", "staff_report"]
 
 KPIS = [("cycle_time_days", "Cycle time", "days"), ("win_rate", "Win rate", "%"),
         ("won_per_week", "Won per week", ""), ("revenue_per_week", "Revenue per week", ""),
@@ -193,12 +194,12 @@ def _table(head: tuple[str, ...], rows: list[str], name: str) -> str:
     return f'<table data-table="{name}"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _unstable(summary: dict[str, Any]) -> str:
+def _unstable(summary: dict[str, Any], who: str = "") -> str:
     """A banner when the run has no steady state (sim.stability): its figures depend on the horizon."""
     st = summary.get("stability")
     if not isinstance(st, dict) or st.get("stable", True):
         return ""
-    return f'<p class="unstable" data-warning="unstable"><b>{_e(st.get("message", "unstable"))}</b></p>'
+    return f'<p class="unstable" data-warning="unstable"><b>{_e(who)}{_e(st.get("message", "unstable"))}</b></p>'
 
 
 def _header(sc: Scenario, summary: dict[str, Any]) -> str:
@@ -350,7 +351,8 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
         _need(folder, [recommended.name])
         after = (_scenario_file(recommended), rec["after"])
     shared = _wait_scale([before] + ([after[1]] if after else []))
-    parts.append(f'<section><h2>Today</h2>{_unstable(before)}{_cards(before)}<figure class="map" data-chart="map">'
+    parts.append(f'<section><h2>Today</h2>{_unstable(before, "Today: ")}{_cards(before)}<figure class="map" '
+                 'data-chart="map">'
                  f"{draw_map(today, before, shared)}</figure></section>")
     if after:
         parts.append(f'<section><h2>Recommended</h2>{_cards(after[1])}<figure class="map" data-chart="map">'
@@ -406,6 +408,67 @@ def _frontier_table(rec: dict[str, Any]) -> str:
                    "Δ won per week", "confirmed"), rows, "frontier")
 
 
+def staff_report(folder: Path, into: Path | None = None) -> Path:
+    """report.html for a `salesmap staff` folder: the headcount change and its cost, the rounds of the
+    loop, before and after on the same random numbers, and today's and the staffed map on one scale."""
+    _need(folder, ["staffing.json", "today.yaml"])
+    rec = read_results_file(folder / "staffing.json", StaffingFile)
+    today = _scenario_file(folder / "today.yaml")
+    before, after = rec["before"], rec.get("after")
+    change = ", ".join(f"{'hire' if d > 0 else 'reduce'} {abs(d)} {_e(r)}" for r, d in rec.get("change", {}).items()
+                       if isinstance(d, int) and d) or "no change"
+    parts = [f"<h1>Staffing: {_e(today.name)}</h1>", _unstable(before, "Today's team: "),
+             f'<p class="meta">targets {_e(", ".join(rec["targets"]))} · status {_e(rec["status"])} · '
+             f'{_e(before["replications"])} replications · seed {_e(before["seed"])}</p>',
+             f'<p><b class="{"better" if rec["status"] == "met" else "worse"}">{_e(rec["message"] or "")}</b></p>',
+             f"<p>{change}; yearly cost {rec['cost_before']:,.0f} → {rec['cost_after']:,.0f} "
+             f"({rec['cost_after'] - rec['cost_before']:+,.0f})</p>"]
+    roles = list(dict.fromkeys([*rec["headcount_before"], *rec["headcount_after"]]))
+    rows = [f"<tr><td>{_e(r)}</td><td>{_e(rec['headcount_before'].get(r, 0))}</td>"
+            f"<td>{_e(rec['headcount_after'].get(r, 0))}</td></tr>" for r in roles]
+    parts.append(f"<section><h2>Headcount</h2>{_table(('role', 'today', 'staffed'), rows, 'headcount')}</section>")
+    rounds = []
+    for i, rd in enumerate(rec["rounds"], 1):
+        sim = rd["simulated"]
+        cells = "".join(f"<td>{_num(sim[k]['mean'], '%' if k == 'max_utilization' else '')}</td>"
+                        for k in ("cycle_time_days", "max_utilization") if k in sim)
+        heads = ", ".join(f"{_e(r)} {_e(n)}" for r, n in rd["headcount"].items())
+        rounds.append(f"<tr><td>{i}</td><td>{heads}</td><td>{rd['cost']:,.0f}</td>{cells}"
+                      f"<td>{'yes' if rd['met'] else 'no'}</td></tr>")
+    parts.append("<section><h2>Rounds (solve, simulate, recalibrate)</h2>" + _table(
+        ("round", "headcount", "yearly cost", "cycle time (days)", "busiest person", "met"), rounds, "rounds")
+        + "</section>")
+    if after is not None and rec.get("deltas") is not None:
+        parts.append("<section><h2>Before and after</h2>" + _kpi_rows(before, after, rec["deltas"]["kpis"])
+                     + "</section>")
+    staffed: tuple[Scenario, dict[str, Any]] | None = None
+    if after is not None and rec.get("scenario"):
+        path = folder / Path(rec["scenario"]).name
+        if path.is_file():
+            staffed = (_scenario_file(path), after)
+    shared = _wait_scale([before] + ([after] if staffed else []))
+    parts.append(f'<section><h2>Today</h2>{_cards(before)}<figure class="map" data-chart="map">'
+                 f"{draw_map(today, before, shared)}</figure></section>")
+    if staffed:
+        sc2, s2 = staffed
+        parts.append(f'<section><h2>Staffed</h2>{_unstable(s2)}{_cards(s2)}<figure class="map" '
+                     f'data-chart="map">{draw_map(sc2, s2, shared)}</figure></section>')
+    out = (into or folder) / "report.html"
+    write_text(out, _page(f"salesmap staff: {today.name}", "".join(parts)))
+    return out
+
+
+def _kpi_rows(before: dict[str, Any], after: dict[str, Any], d: dict[str, Any]) -> str:
+    rows = []
+    for key, label, unit in KPIS:
+        scale = 100.0 if unit == "%" else 1.0
+        rows.append(f"<tr><td>{_e(label)}{' (%)' if unit == '%' else ''}</td>"
+                    f"<td>{_num(before['kpis'][key]['mean'], digits=2, scale=scale)}</td>"
+                    f"<td>{_num(after['kpis'][key]['mean'], digits=2, scale=scale)}</td>{_pm(d[key], scale)}</tr>")
+    rows.append(f"<tr><td>Busiest person (pp)</td><td></td><td></td>{_pm(d['max_utilization'], 100, 1)}</tr>")
+    return _table(("measure", "before", "after", "difference [95% CI, paired]"), rows, "before-after")
+
+
 def report_for(folder: Path, into: Path | None = None) -> Path:
     """report.html for whatever results folder this is (a run, a comparison or an optimization), written
     into `into` (default: the folder itself)."""
@@ -413,6 +476,8 @@ def report_for(folder: Path, into: Path | None = None) -> Path:
         return compare_report(folder, into)
     if (folder / "recommendation.json").is_file():
         return optimize_report(folder, into)
+    if (folder / "staffing.json").is_file():
+        return staff_report(folder, into)
     return run_report(folder, into)
 
 

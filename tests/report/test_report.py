@@ -213,3 +213,22 @@ def test_one_person_on_too_many_stages_is_flagged_in_the_map_and_the_terminal(
     assert main(["run", str(SCENARIOS / "one-rep-five-stages.yaml"), "--out", str(tmp_path / "r"), "--no-events",
                  "--replications", "2"]) == 0
     assert "Dana (rep, 5 stages)" in capsys.readouterr().out
+
+
+def test_a_staff_folder_has_a_report(write_yaml: Write, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`report` had no page for a staff folder: headcount and cost, the rounds, before and after, both maps."""
+    f = write_yaml(EVIL.replace("20/week", "45/week"), "evil.yaml")
+    out = tmp_path / "staff" / "staffed.yaml"
+    code = main(["staff", str(f), "--target", "max_utilization<=0.7", "--roles", "closer", "--out", str(out),
+                 "--replications", "3", "--report"])
+    assert code in (0, 2)
+    page = (out.parent / "report.html").read_text(encoding="utf-8")
+    assert 'data-table="headcount"' in page
+    assert 'data-table="rounds"' in page
+    assert "<img src=x" not in page
+    assert "<script>alert" not in page
+    if code == 0:
+        assert page.count('data-chart="map"') == 2
+    (out.parent / "report.html").unlink()
+    assert main(["report", str(out.parent)]) == 0
+    assert (out.parent / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
