@@ -122,6 +122,7 @@ class SummaryFile(_Part):
     flows: dict[Text, dict[Text, Stat]]
     overload_threshold: Number
     stability: Stability | None = None
+    stage_names: dict[Text, Text] = Field(default_factory=dict)
 
 
 class Delta(_Part):
