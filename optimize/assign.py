@@ -14,25 +14,20 @@ stages saves a handoff). Constant terms stay out of every objective (they would 
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import itertools
 import math
-import os
-import sys
 import time
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulp
 
+from optimize.solvers import quiet, solver
 from optimize.workload import Workload
 
 __all__ = ["Objective", "Plan", "Settings", "Status", "check_plan", "solve_assignment"]
 
-SOLVERS = {"cbc": "PULP_CBC_CMD", "highs": "HiGHS"}
 TANGENTS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95)
 RHO_MAX = 0.95
 SECONDARY_SLACK = 0.005
@@ -89,31 +84,6 @@ class Plan:
     @property
     def max_utilization(self) -> float:
         return max(self.utilization.values(), default=0.0)
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence solver banners written straight to the process's stdout (HiGHS prints one): they would
-    corrupt `--json` output. Also the PuLP 3.3 notice that its bundled CBC goes away in PuLP 4 (which
-    needs Python >= 3.12 and `pulp[cbc]`; see docs/DESIGN.md): true, and nothing a user can act on."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null, warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="PULP_CBC_CMD is deprecated", category=DeprecationWarning)
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _solver(name: str, time_limit: float, warm: bool = False) -> Any:
-    if name not in SOLVERS:
-        raise ValueError(f"solver {name!r}: choose one of {', '.join(SOLVERS)}")
-    with _quiet():
-        return pulp.getSolver(SOLVERS[name], msg=False, timeLimit=max(time_limit, 0.01), warmStart=warm)
 
 
 class _Model:
@@ -292,9 +262,9 @@ def _solve(m: _Model, st: Settings, time_limit: float, warm: bool = False) -> tu
     With `warm`, the variables' current values are offered as a starting solution: the secondary phase
     starts from the primary's solution (on the 300 x 20 benchmark CBC then needs ~1 s instead of its 60).
     """
-    solver = _solver(st.solver, time_limit, warm)
-    with _quiet():
-        m.prob.solve(solver)
+    chosen = solver(st.solver, time_limit, warm)
+    with quiet():
+        m.prob.solve(chosen)
     if m.prob.status == pulp.LpStatusInfeasible or m.prob.sol_status == pulp.LpSolutionInfeasible:
         return Status.INFEASIBLE, None, None
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
@@ -338,8 +308,8 @@ def _lp_bound(wl: Workload, st: Settings) -> float | None:
     for v in m.prob.variables():
         if v.cat == pulp.LpInteger:
             v.cat = pulp.LpContinuous
-    with _quiet():
-        m.prob.solve(_solver(st.solver, st.time_limit))
+    with quiet():
+        m.prob.solve(solver(st.solver, st.time_limit))
     if m.prob.status != pulp.LpStatusOptimal:
         return None
     return float(pulp.value(m.prob.objective))

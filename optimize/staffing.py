@@ -21,7 +21,7 @@ from typing import Any
 
 import pulp
 
-from optimize.assign import _quiet, _solver
+from optimize import solvers
 from optimize.erlang import chords, mean_wait
 from optimize.recommend import max_utilization
 from optimize.workload import Workload
@@ -143,8 +143,8 @@ def _solve(pools: dict[str, _Pool], free: list[str], fixed: dict[str, int], grow
     if budget is not None:
         prob += cost <= budget - sum(pools[r].cost * fixed[r] for r in pools if r not in free)
     prob.setObjective(cost + 1e-6 * pulp.lpSum(w.values()))
-    with _quiet():
-        prob.solve(_solver(solver, time_limit))
+    with solvers.quiet():
+        prob.solve(solvers.solver(solver, time_limit))
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
         return None
     return {r: round(h[r].value()) for r in free}
