@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,8 +95,8 @@ def test_bad_files_and_existing_results(write_yaml: Write, tmp_path: Path,
 
 def test_ranking_never_rewards_losing_wins() -> None:
     def d(ct: float, ct_sig: bool, won: float, won_sig: bool) -> dict:  # type: ignore[type-arg]
-        k = {"cycle_time_days": {"mean": ct, "significant": ct_sig},
-             "won_per_week": {"mean": won, "significant": won_sig}}
+        k: dict[str, dict[str, Any]] = {"cycle_time_days": {"mean": ct, "significant": ct_sig},
+                                        "won_per_week": {"mean": won, "significant": won_sig}}
         for m, v in k.items():
             v["verdict"] = verdict(m, v)
         return {"kpis": k}

@@ -66,6 +66,7 @@ def test_the_model_finds_the_brute_force_optimum(seed: int, solver: str) -> None
         assert check_plan(wl, st, plan) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(8))
 def test_every_plan_respects_every_constraint(seed: int) -> None:
     wl = _instance(100 + seed, people=5, stages=4, focus=0.1)

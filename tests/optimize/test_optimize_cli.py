@@ -13,6 +13,8 @@ from sim.runner import simulate
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
+pytestmark = pytest.mark.slow  # one optimize run of the shipped what-if feeds every test (about 40 s)
+
 
 @pytest.fixture(scope="module")
 def one_rep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]

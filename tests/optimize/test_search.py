@@ -55,6 +55,7 @@ def solved(setting: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return setting[:4]
 
 
+@pytest.mark.slow
 def test_a_plan_that_fails_on_a_fresh_seed_is_not_recommended(solved: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     sc, data, before, wl = solved
     monkeypatch.setattr(optimize.search, "verify", _fake(fresh_passes_from=99))
@@ -67,6 +68,7 @@ def test_a_plan_that_fails_on_a_fresh_seed_is_not_recommended(solved: Any, monke
     assert result.validation["verified"] is False
 
 
+@pytest.mark.slow
 def test_the_first_confirmed_plan_that_holds_on_the_fresh_seed_wins(solved: Any,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     sc, data, before, wl = solved

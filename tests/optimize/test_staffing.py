@@ -47,6 +47,7 @@ def test_chords_are_exact_at_integers() -> None:
         assert max(i + b * k for i, b in cs) == pytest.approx(mean_wait(k, a, s), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_a_utilization_target_on_a_pure_queue_hires_exactly_enough(write_yaml: Write, tmp_path: Path) -> None:
     f = write_yaml(DESK, "desk.yaml")
     out = tmp_path / "staffed.yaml"
@@ -60,6 +61,7 @@ def test_a_utilization_target_on_a_pure_queue_hires_exactly_enough(write_yaml: W
     assert load_scenario(out).roles["agent"].headcount == 4
 
 
+@pytest.mark.slow
 def test_the_closers_that_proposals_need(tmp_path: Path) -> None:
     out = tmp_path / "staffed.yaml"
     code = main(["staff", str(SCENARIOS / "proposals-to-closers.yaml"), "--target", "cycle_time_days<=70",
@@ -74,6 +76,7 @@ def test_the_closers_that_proposals_need(tmp_path: Path) -> None:
     assert rep["deltas"]["kpis"]["cycle_time_days"]["significant"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "expected"), [
     (["--target", "cycle_time_days<=0.01"], "even with unlimited"),
     (["--target", "max_utilization<=0.3", "--roles", "rep"], "is not among --roles"),

@@ -92,6 +92,7 @@ def test_crafted_results_files_give_an_error_or_a_safe_page(folders: dict[str, t
     assert outcomes[2] > 0  # the shapes that matter are refused
 
 
+@pytest.mark.slow
 def test_comparison_folders_cannot_point_outside(folders: dict[str, tuple[Path, str]], tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     source, name = folders["compare"]
@@ -106,6 +107,7 @@ def test_comparison_folders_cannot_point_outside(folders: dict[str, tuple[Path, 
         assert "not a plain folder name" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_scenario_file_that_is_a_link_is_refused(folders: dict[str, tuple[Path, str]], tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     source, _ = folders["run"]
@@ -122,7 +124,7 @@ def test_a_scenario_file_that_is_a_link_is_refused(folders: dict[str, tuple[Path
 
 
 SCRIPT = '<img src=x onerror="window.alert_called=1"><script>window.alert_called=1</script>'
-TEXT_FIELDS = {
+TEXT_FIELDS: dict[str, list[tuple[str, ...]]] = {
     "run": [("bottleneck",)],
     "compare": [],
     "optimize": [("message",), ("solver",), ("objective_kind",), ("status",), ("validation", "reason")],
@@ -146,6 +148,7 @@ def _payload_everywhere(data: dict[str, Any], kind: str) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["run", "compare", "optimize"])
 def test_no_script_runs_from_a_crafted_folder_in_a_real_browser(folders: dict[str, tuple[Path, str]], kind: str,
                                                                tmp_path: Path) -> None:

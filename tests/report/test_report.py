@@ -148,6 +148,7 @@ def _shots(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_run_report_in_a_real_browser(evil_report: Path, tmp_path: Path) -> None:
     _browser_or_skip()
     shot = _shots(tmp_path) / "run-report.png"
@@ -156,6 +157,7 @@ def test_run_report_in_a_real_browser(evil_report: Path, tmp_path: Path) -> None
     assert shot.stat().st_size > 50_000
 
 
+@pytest.mark.slow
 def test_compare_report_in_a_real_browser(write_yaml: Write, tmp_path: Path) -> None:
     _browser_or_skip()
     base = write_yaml(SMALL, "base.yaml")
@@ -179,6 +181,7 @@ def test_the_maps_of_a_comparison_share_one_wait_scale(write_yaml: Write, tmp_pa
     assert len(set(scales)) == 1
 
 
+@pytest.mark.slow
 def test_optimize_report_escapes_and_opens_in_a_real_browser(write_yaml: Write, tmp_path: Path) -> None:
     """A scenario whose names are HTML: the optimizer's page (moves, trade-off, maps) shows them as text."""
     f = write_yaml(EVIL.replace("  rep: {headcount: 2}", "  rep: {headcount: 2, can_do: [qualify, close]}"),

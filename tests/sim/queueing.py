@@ -41,7 +41,9 @@ def jackson_waits(sc: Scenario, servers: dict[str, int]) -> dict[str, tuple[floa
     for src in sc.sources:
         ext[ids.index(src.enters)] += src.rate
     lam = np.linalg.solve(np.eye(n) - p.T, ext)
-    return {sid: (float(lam[i]), mmc_wait(servers[sid], float(lam[i]), mean_of(sc.stages[i].work)))
+    works = [st.work for st in sc.stages]
+    assert all(w is not None for w in works), "one `work` per stage in a Jackson network"
+    return {sid: (float(lam[i]), mmc_wait(servers[sid], float(lam[i]), mean_of(works[i])))  # type: ignore[arg-type]
             for i, sid in enumerate(ids)}
 
 

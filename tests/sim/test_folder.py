@@ -64,6 +64,7 @@ def test_a_folder_held_by_another_process_is_refused_until_it_dies(tmp_path: Pat
         assert sorted(p.name for p in out.iterdir()) == sorted([LOCK_NAME, folder.work.name])
 
 
+@pytest.mark.slow
 def test_two_runs_into_one_folder_never_mix_their_event_logs(write_yaml: Callable[[str, str], Path],
                                                              tmp_path: Path) -> None:
     """The defect: both runs used the same part-file names; one's events.csv held the other's rows."""

@@ -17,6 +17,14 @@ from sim.schema import Scenario
 from tests.conftest import SCENARIOS
 from tests.sim.queueing import agrees, jackson_waits, mmc_wait
 
+pytestmark = pytest.mark.slow  # queueing theory over long horizons and many seeds
+
+
+def _num(x: float | None) -> float:
+    """A measure that must have been measured in these long runs."""
+    assert x is not None
+    return x
+
 MM1 = """
 schema_version: 1
 name: mm1
@@ -130,10 +138,10 @@ def test_littles_law_on_the_baseline() -> None:
     window = long.horizon - long.warmup
     checked = 0
     for st in sc.stages:
-        stays = [24 * r.stages[st.id]["time_in_stage_days"] for r in res.replications]
+        stays = [24 * _num(r.stages[st.id]["time_in_stage_days"]) for r in res.replications]
         if max(stays) > 0.02 * window:
             continue
-        ratios = [r.stages[st.id]["wip"] / (r.stages[st.id]["entered"] / window * w)
+        ratios = [_num(r.stages[st.id]["wip"]) / (_num(r.stages[st.id]["entered"]) / window * w)
                   for r, w in zip(res.replications, stays, strict=True)]
         ok, msg = agrees(ratios, 1.0, 0.02)
         assert ok, f"{st.id}: L / (lambda W): {msg}"
@@ -141,8 +149,8 @@ def test_littles_law_on_the_baseline() -> None:
     assert checked >= 9  # all but nurture (6-week stays)
     ratios, edge = [], []
     for r in res.replications:
-        w = r.kpis["time_in_pipeline_days"] * 24
-        ratios.append(r.kpis["wip"] / (r.kpis["leads_per_week"] / 168 * w))
+        w = _num(r.kpis["time_in_pipeline_days"]) * 24
+        ratios.append(_num(r.kpis["wip"]) / (_num(r.kpis["leads_per_week"]) / 168 * w))
         edge.append(w / window)
     ok, msg = agrees(ratios, 1.0, 0.02)
     mean = sum(ratios) / len(ratios)
