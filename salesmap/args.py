@@ -8,14 +8,17 @@ wrong verdict.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 from enum import IntEnum
+from pathlib import Path
 
 from sim.budget import Estimate, check_work
 from sim.errors import SalesSimError
 from sim.schema import Scenario
 
-__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_workers", "check_common", "check_size"]
+__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_workers", "check_common", "check_size",
+           "default_folder"]
 
 MAX_REPLICATIONS = 1_000_000
 
@@ -34,6 +37,16 @@ class Exit(IntEnum):
 
 class UsageError(SalesSimError):
     """Arguments or an output folder that cannot be used."""
+
+
+def default_folder(label: str) -> Path:
+    """results/<label>-<date>-<time>/, a new folder for each run (a suffix when two start in one second)."""
+    base = Path("results") / f"{label}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    out, n = base, 1
+    while out.exists():
+        n += 1
+        out = base.with_name(f"{base.name}-{n}")
+    return out
 
 
 def add_workers(p: argparse.ArgumentParser) -> None:

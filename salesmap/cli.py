@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from salesmap.args import Exit, UsageError, add_allow_long, add_workers, check_common, check_size
+from salesmap.args import Exit, UsageError, add_allow_long, add_workers, check_common, check_size, default_folder
 from salesmap.compare_view import print_comparison
 from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
@@ -149,15 +149,7 @@ def _validate(files: Sequence[Path], err: Console) -> int:
 
 def _out_dir(args: argparse.Namespace, label: str) -> Path:
     """--out, or a new timestamped folder under results/ (claimed, and checked, by ResultsFolder)."""
-    if args.out is not None:
-        out: Path = args.out
-        return out
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"{label}-{stamp}"
-    out, n = base, 1
-    while out.exists():
-        n += 1
-        out = base.with_name(f"{base.name}-{n}")
+    out: Path = args.out if args.out is not None else default_folder(label)
     return out
 
 
@@ -313,4 +305,4 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _start_date(sc: Scenario) -> dt.date:
-    return dt.date(2027, 1, 4) if sc.calendar == "always" else sc.calendar.start_date
+    return sc.start_date

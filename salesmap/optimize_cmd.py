@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from optimize.assign import Objective, Settings, Status
 from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
-from salesmap.args import UsageError, add_allow_long, check_common, check_size
+from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
 from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
 from sim.runner import simulate, start_workers
@@ -63,8 +62,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     check_common(args, min_replications=2)
     sc, data = load_scenario_with_data(args.file)  # read once: today.yaml is what was simulated
     check_size(sc, args.replications or sc.replications, args)
-    out = args.out or Path("results") / f"optimize-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / \
-        "recommended.yaml"
+    out = args.out or default_folder(f"optimize-{safe_name(sc.name)}") / "recommended.yaml"
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise OptimizeError(f"--out {out}: the recommended scenario is a .yaml file")
     if out.exists() and not args.force:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from rich.text import Text
 from optimize.recommend import max_utilization
 from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
-from salesmap.args import UsageError, add_allow_long, check_common, check_size
+from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
 from sim.compare import compare
 from sim.folder import ResultsFolder
 from sim.output import safe_name, summary_json, write_text
@@ -63,7 +62,7 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     unknown = [r for r in roles if r not in sc.roles]
     if unknown:
         raise StaffError(f"--roles {','.join(unknown)}: no such role (roles: {', '.join(sc.roles)})")
-    out = args.out or Path("results") / f"staff-{safe_name(sc.name)}-{dt.datetime.now():%Y%m%d-%H%M%S}" / "staffed.yaml"
+    out = args.out or default_folder(f"staff-{safe_name(sc.name)}") / "staffed.yaml"
     if out.exists() and not args.force:
         raise StaffError(f"{out}: exists; pass --force to overwrite it")
     with ResultsFolder(out.parent, force=args.force) as folder:

@@ -11,12 +11,9 @@ import datetime as dt
 import math
 from typing import Protocol
 
-from sim.schema import Calendar, Scenario
+from sim.schema import DEFAULT_START, Calendar, Scenario
 
 __all__ = ["AlwaysOpen", "OfficeHours", "WorkCalendar", "calendar_for"]
-
-DEFAULT_START = dt.date(2027, 1, 4)
-
 
 class WorkCalendar(Protocol):
     hours_per_week: float
@@ -104,7 +101,7 @@ class OfficeHours:
 
 def calendar_for(scenario: Scenario, role: str | None = None) -> WorkCalendar:
     """The working calendar of a scenario, or of one of its roles (time 0 is the scenario's start)."""
-    start = DEFAULT_START if scenario.calendar == "always" else scenario.calendar.start_date
+    start = scenario.start_date
     cal = scenario.calendar
     if role is not None and scenario.roles[role].calendar is not None:
         cal = scenario.roles[role].calendar  # type: ignore[assignment]

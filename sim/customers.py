@@ -19,6 +19,7 @@ from sim.lead import LOST, EventRow, Lead, Process
 from sim.metrics import StageTally
 from sim.schema import Scenario
 from sim.streams import Streams, lead_keys
+from sim.units import HOURS_PER_YEAR
 
 
 class Model(Protocol):
@@ -45,7 +46,6 @@ class Model(Protocol):
 
 __all__ = ["CustomerBase", "Model"]
 
-HOURS_PER_YEAR = 365.25 * 24
 
 
 class CustomerBase:

@@ -21,7 +21,7 @@ from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, Pool, Worker
 from sim.lead import LOST, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
-from sim.schema import Scenario, Stage
+from sim.schema import WEEKDAYS, Scenario, Stage
 from sim.streams import Streams, lead_keys
 from sim.team import build_team
 
@@ -185,8 +185,7 @@ class Replication:
 
     @staticmethod
     def _weekly_weights(w: dict[str, float]) -> list[float]:
-        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        raw = [w.get(d, 0.0) for d in days]
+        raw = [w.get(d, 0.0) for d in WEEKDAYS]
         mean = sum(raw) / 7
         return [x / mean for x in raw]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -26,7 +26,12 @@ from sim.distributions import AmountDist, DurationDist, EffortDist
 from sim.units import Duration, Rate
 
 __all__ = [
+    "DEFAULT_START",
+    "MAX_COUNT",
+    "MAX_PEOPLE",
+    "MAX_STAGES",
     "TERMINALS",
+    "WEEKDAYS",
     "Activity",
     "Batch",
     "Calendar",
@@ -42,6 +47,7 @@ __all__ = [
     "Scenario",
     "Source",
     "Stage",
+    "Weekday",
 ]
 
 TERMINALS = ("won", "lost")
@@ -52,7 +58,11 @@ MAX_STAGES = 1_000
 MAX_COUNT = 1_000_000
 """Bounds on what one file may ask for; the work estimate before simulating bounds the rest."""
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+"""Weekday names as a scenario writes them, Monday first."""
+DEFAULT_START = dt.date(2027, 1, 4)
+"""Simulated time 0 when a scenario gives no start date: a Monday."""
 
 
 def _percent(value: Any) -> Any:
@@ -127,7 +137,7 @@ class Calendar(_Section):
                                  "to 24 hours)")
     days_per_week: int = Field(5, ge=1, le=7, description="working days per week, from Monday")
     day_starts: Duration = Field(9.0, ge=0, description="opening time after midnight, e.g. 9h")
-    start_date: dt.date = Field(dt.date(2027, 1, 4), description="calendar date of simulated time 0")
+    start_date: dt.date = Field(DEFAULT_START, description="calendar date of simulated time 0")
     holidays: list[dt.date] = Field(default_factory=list, max_length=10_000,
                                     description="closed dates (ISO, 2027-12-24)")
 
@@ -156,7 +166,7 @@ class Source(_Section):
     name: Identifier
     rate: Rate = Field(ge=0, description="mean arrivals, e.g. 120/week")
     enters: str = Field(description="id of the stage new leads start in")
-    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] | None = Field(
+    weekly: dict[Weekday, float] | None = Field(
         None, description="relative arrival weight per weekday (missing days: 0); the mean stays `rate`")
     batches: list[Batch] = Field(default_factory=list, max_length=10_000)
     value: AmountDist | None = Field(None, description="deal value of a won lead")  # type: ignore[valid-type]
@@ -330,6 +340,11 @@ class Scenario(_Section):
     def hours_per_week(self) -> float:
         """Working hours in a full week of the calendar."""
         return 168.0 if self.calendar == "always" else self.calendar.hours_per_week
+
+    @property
+    def start_date(self) -> dt.date:
+        """The calendar date of simulated time 0."""
+        return DEFAULT_START if self.calendar == "always" else self.calendar.start_date
 
     def role_hours_per_week(self, role: str) -> float:
         """Working hours in a full week of the calendar this role works by."""

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 __all__ = [
     "DURATION_UNITS",
     "EFFORT_UNITS",
+    "HOURS_PER_YEAR",
     "MAX_DURATION",
     "MAX_EFFORT",
     "MAX_RATE",
