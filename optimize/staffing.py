@@ -190,56 +190,34 @@ def staffed_data(sc: Scenario, data: dict[str, Any], heads: dict[str, int]) -> d
 def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, targets: list[Target],
           roles: list[str], budget: float | None, solver: str = "cbc", time_limit: float = 60.0,
           progress: Callable[[str], None] | None = None) -> Staffing:
-    """The least-cost headcounts for `roles` meeting every target in simulation (or why not)."""
+    """The least-cost headcounts for `roles` meeting every target in simulation (or why not).
+
+    The loop (Atlason et al. 2004): solve the queueing model, simulate the staffing on the same random
+    numbers, and where a target is missed, recalibrate the model at the simulated point and tighten the
+    target by the interval's half-width; solve again. A staffing that meets every target is validated on
+    fresh seeds."""
     team = build_team(sc)
     heads0 = {r: len(team.of_role(r)) for r in sc.roles}
-    listed = {p.role for p in sc.people or ()}
-    grow_only = {r for r in roles if r in listed}
+    grow_only = {r for r in roles if r in {p.role for p in sc.people or ()}}
     pools = _pools(sc, wl)
-    cost0 = sum(pools[r].cost * heads0[r] for r in pools)
-    result = Staffing("infeasible", "", heads0, cost_before=cost0)
+    result = Staffing("infeasible", "", heads0, cost_before=sum(pools[r].cost * heads0[r] for r in pools))
     cyc = next((t for t in targets if t.metric == "cycle_time_days"), None)
     util = next((t for t in targets if t.metric == "max_utilization"), None)
-    sim_cycle = before.summary["kpis"]["cycle_time_days"]["mean"]
-    level = sim_cycle - _queue_days(pools, heads0)
-    saturated = [r for r in roles if pools[r].load >= SATURATED * heads0[r]]
-    if saturated:
-        # today's queues for these roles have no steady state: calibrate on a probe staffed at 80%
-        probe = {**heads0, **{r: max(heads0[r], math.ceil(pools[r].load / 0.8)) for r in saturated}}
-        if progress is not None:
-            progress(f"probe: simulating {', '.join(f'{r} {probe[r]}' for r in saturated)} to calibrate")
-        run = simulate(scenario_from_data(staffed_data(sc, data, {r: probe[r] for r in saturated}), "probe.yaml"),
-                       replications=len(before.replications), seed=before.seed)
-        level = run.summary["kpis"]["cycle_time_days"]["mean"] - _queue_days(pools, probe)
-    cycle_limit = cyc.limit if cyc else None
-    util_limit = util.limit if util else None
-    if util is not None:
-        busy = {r: max((p.utilization or 0.0) for p in wl.people if p.role == r) for r in pools if r not in roles}
-        stuck = {r: u for r, u in busy.items() if u > util.limit}
-        if stuck:
-            result.message = (f"{util} cannot be met by changing {', '.join(roles)}: " +
-                              ", ".join(f"{r} is {100 * u:.0f}% busy" for r, u in stuck.items()) +
-                              " and is not among --roles")
-            return result
+    level = _calibrated_level(sc, data, before, pools, roles, heads0, progress)
+    limits = (cyc.limit if cyc else None, util.limit if util else None)
+    outside = _busy_outside(wl, pools, roles, util)
+    if outside:
+        result.message = outside
+        return result
     seen: set[tuple[tuple[str, int], ...]] = set()
     for rnd in range(MAX_ROUNDS):
-        heads = _solve(pools, roles, heads0, grow_only, level, cycle_limit, util_limit, budget, solver, time_limit)
+        heads = _solve(pools, roles, heads0, grow_only, level, limits[0], limits[1], budget, solver, time_limit)
         if heads is None:
-            floor = level + _queue_days({r: p for r, p in pools.items() if r not in roles}, heads0)
-            why = (f"; even with unlimited {', '.join(roles)} the model's cycle time is {floor:.1f} days "
-                   "(customer-side waits and the work itself do not shrink with headcount)"
-                   if cyc is not None and cycle_limit is not None and floor > cycle_limit else "")
-            budget_note = f" within the budget of {budget:,.0f}" if budget is not None else ""
-            result.message = (f"no headcount{budget_note} meets {', '.join(map(str, targets))}" +
-                              (f" after {rnd} round(s) of tightening" if rnd else "") + why)
+            result.message = _no_solution(pools, roles, heads0, level, limits[0], cyc, targets, budget, rnd)
             return result
-        full = {**heads0, **heads}
         key = tuple(sorted(heads.items()))
         if key in seen:
-            staffing = ", ".join(f"{r} {n}" for r, n in heads.items())
-            result.message = (f"tightening the model no longer changes the staffing ({staffing}) and the simulation "
-                              f"still misses {', '.join(map(str, targets))}: what limits it is not queueing for staff "
-                              "(e.g. handoffs, customer waits)")
+            result.message = _stalled(heads, targets)
             return result
         seen.add(key)
         if progress is not None:
@@ -247,31 +225,99 @@ def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, t
         new_data = staffed_data(sc, data, heads)
         after = simulate(scenario_from_data(new_data, "staffed.yaml"), replications=len(before.replications),
                          seed=before.seed)
-        sim = {"cycle_time_days": after.summary["kpis"]["cycle_time_days"], "max_utilization":
-               stat(max_utilization(after))}
-        met = all(t.met_by(sim[t.metric]) for t in targets)
-        predicted = _predicted_cycle(pools, full, level)
-        result.rounds.append(Round(heads, sum(pools[r].cost * full[r] for r in pools), predicted, sim, met))
-        if met:
-            result.status, result.headcount_after, result.data, result.after = "met", full, new_data, after
-            result.cost_after = result.rounds[-1].cost
-            result.validation = _validate(sc, new_data, before, targets)
-            ok = result.validation["met"]
-            result.message = ("every target met in simulation" + ("" if ok else
-                              "; on fresh seeds a target is not met with 95% confidence (see validation)"))
-            return result
-        # re-calibrate at the simulated point, tighten by the half-width
-        if cyc is not None and sim["cycle_time_days"]["mean"] is not None:
-            s = sim["cycle_time_days"]
-            level += s["mean"] - predicted
-            cycle_limit = cyc.limit - (s["ci95"][1] - s["mean"] if s["ci95"][1] is not None else 0.0)
-        if util is not None:
-            s = sim["max_utilization"]
-            model_max = max(pools[r].load / full[r] for r in pools)
-            gap = (s["ci95"][1] or s["mean"]) - model_max
-            util_limit = util.limit - max(gap, 0.0) - 0.005
+        full = {**heads0, **heads}
+        rnd_result = _round(pools, heads, full, level, after, targets)
+        result.rounds.append(rnd_result)
+        if rnd_result.met:
+            return _met(result, sc, new_data, before, after, full, targets)
+        level, limits = _tighten(pools, full, level, rnd_result, cyc, util, limits)
     result.message = f"targets not met after {MAX_ROUNDS} rounds"
     return result
+
+
+def _calibrated_level(sc: Scenario, data: dict[str, Any], before: RunResult, pools: dict[str, _Pool],
+                      roles: list[str], heads0: dict[str, int], progress: Callable[[str], None] | None) -> float:
+    """The part of the cycle time queueing for staff does not explain (customer waits, the work itself).
+
+    Today's simulated cycle less the model's queue days; when a role is saturated today its queues have
+    no steady state, so the level is measured on a probe staffed at 80% instead."""
+    saturated = [r for r in roles if pools[r].load >= SATURATED * heads0[r]]
+    if not saturated:
+        return float(before.summary["kpis"]["cycle_time_days"]["mean"]) - _queue_days(pools, heads0)
+    probe = {**heads0, **{r: max(heads0[r], math.ceil(pools[r].load / 0.8)) for r in saturated}}
+    if progress is not None:
+        progress(f"probe: simulating {', '.join(f'{r} {probe[r]}' for r in saturated)} to calibrate")
+    run = simulate(scenario_from_data(staffed_data(sc, data, {r: probe[r] for r in saturated}), "probe.yaml"),
+                   replications=len(before.replications), seed=before.seed)
+    return float(run.summary["kpis"]["cycle_time_days"]["mean"]) - _queue_days(pools, probe)
+
+
+def _busy_outside(wl: Workload, pools: dict[str, _Pool], roles: list[str], util: Target | None) -> str | None:
+    """Why a utilization target cannot be met by the roles that may change, if a role outside is too busy."""
+    if util is None:
+        return None
+    busy = {r: max((p.utilization or 0.0) for p in wl.people if p.role == r) for r in pools if r not in roles}
+    stuck = {r: u for r, u in busy.items() if u > util.limit}
+    if not stuck:
+        return None
+    return (f"{util} cannot be met by changing {', '.join(roles)}: " +
+            ", ".join(f"{r} is {100 * u:.0f}% busy" for r, u in stuck.items()) + " and is not among --roles")
+
+
+def _no_solution(pools: dict[str, _Pool], roles: list[str], heads0: dict[str, int], level: float,
+                 cycle_limit: float | None, cyc: Target | None, targets: list[Target], budget: float | None,
+                 rnd: int) -> str:
+    floor = level + _queue_days({r: p for r, p in pools.items() if r not in roles}, heads0)
+    why = (f"; even with unlimited {', '.join(roles)} the model's cycle time is {floor:.1f} days "
+           "(customer-side waits and the work itself do not shrink with headcount)"
+           if cyc is not None and cycle_limit is not None and floor > cycle_limit else "")
+    budget_note = f" within the budget of {budget:,.0f}" if budget is not None else ""
+    return (f"no headcount{budget_note} meets {', '.join(map(str, targets))}" +
+            (f" after {rnd} round(s) of tightening" if rnd else "") + why)
+
+
+def _stalled(heads: dict[str, int], targets: list[Target]) -> str:
+    staffing = ", ".join(f"{r} {n}" for r, n in heads.items())
+    return (f"tightening the model no longer changes the staffing ({staffing}) and the simulation "
+            f"still misses {', '.join(map(str, targets))}: what limits it is not queueing for staff "
+            "(e.g. handoffs, customer waits)")
+
+
+def _round(pools: dict[str, _Pool], heads: dict[str, int], full: dict[str, int], level: float, after: RunResult,
+           targets: list[Target]) -> Round:
+    sim = {"cycle_time_days": after.summary["kpis"]["cycle_time_days"], "max_utilization":
+           stat(max_utilization(after))}
+    met = all(t.met_by(sim[t.metric]) for t in targets)
+    return Round(heads, sum(pools[r].cost * full[r] for r in pools), _predicted_cycle(pools, full, level), sim, met)
+
+
+def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunResult, after: RunResult,
+         full: dict[str, int], targets: list[Target]) -> Staffing:
+    result.status, result.headcount_after, result.data, result.after = "met", full, new_data, after
+    result.cost_after = result.rounds[-1].cost
+    result.validation = _validate(sc, new_data, before, targets)
+    ok = result.validation["met"]
+    result.message = ("every target met in simulation" + ("" if ok else
+                      "; on fresh seeds a target is not met with 95% confidence (see validation)"))
+    return result
+
+
+def _tighten(pools: dict[str, _Pool], full: dict[str, int], level: float, rnd: Round, cyc: Target | None,
+             util: Target | None, limits: tuple[float | None, float | None]) -> tuple[float, tuple[float | None,
+                                                                                                  float | None]]:
+    """Recalibrate the model at the simulated point and tighten each target by the interval's half-width."""
+    cycle_limit, util_limit = limits
+    sim = rnd.simulated
+    if cyc is not None and sim["cycle_time_days"]["mean"] is not None:
+        s = sim["cycle_time_days"]
+        level += s["mean"] - rnd.predicted_cycle
+        cycle_limit = cyc.limit - (s["ci95"][1] - s["mean"] if s["ci95"][1] is not None else 0.0)
+    if util is not None:
+        s = sim["max_utilization"]
+        model_max = max(pools[r].load / full[r] for r in pools)
+        gap = (s["ci95"][1] or s["mean"]) - model_max
+        util_limit = util.limit - max(gap, 0.0) - 0.005
+    return level, (cycle_limit, util_limit)
 
 
 def _validate(sc: Scenario, data: dict[str, Any], before: RunResult, targets: list[Target]) -> dict[str, Any]:
