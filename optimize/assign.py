@@ -98,16 +98,29 @@ class _Model:
 
     def __init__(self, wl: Workload, st: Settings, relax: frozenset[str] = frozenset()) -> None:
         self.wl, self.st = wl, st
-        self.prob = prob = pulp.LpProblem("assignment", pulp.LpMinimize)
+        self.prob = pulp.LpProblem("assignment", pulp.LpMinimize)
         people = wl.people
-        P = range(len(people))  # noqa: N806
-        self.y = {(i, s): prob.add_variable(f"y_{i}_{s}", cat=pulp.LpBinary) for i in P for s in people[i].eligible}
-        self.U = prob.add_variable("U", 0)
+        self.y = {(i, s): self.prob.add_variable(f"y_{i}_{s}", cat=pulp.LpBinary)
+                  for i in range(len(people)) for s in people[i].eligible}
+        self.U = self.prob.add_variable("U", 0)
         self.today = {(i, s): 1 if s in people[i].stages else 0 for (i, s) in self.y}
         self.weight = {(i, s): people[i].count for (i, s) in self.y}
-        hours: dict[int, list[Any]] = {i: [] for i in P}
+        self.work: dict[int, Any] = {}
+        hours = self._shares()
+        for i in range(len(people)):
+            self._person(i, hours[i], relax)
+        self._coverage(relax)
+
+    def _holders(self, item: Any) -> list[int]:
+        return [i for i, p in enumerate(self.wl.people) if self.wl.item_eligible(p, item)]
+
+    def _shares(self) -> dict[int, list[Any]]:
+        """Each person's hours of each work item, as expressions: holder sets for items with few holders,
+        tangent cuts of W/n for the others."""
+        wl, prob, people = self.wl, self.prob, self.wl.people
+        hours: dict[int, list[Any]] = {i: [] for i in range(len(people))}
         for k, it in enumerate(wl.items):
-            holders = [i for i in P if wl.item_eligible(people[i], it)]
+            holders = self._holders(it)
             n = pulp.lpSum(people[i].count * self.y[i, it.stage] for i in holders)
             w = it.hours_per_week
             if len(holders) <= PATTERN_LIMIT:
@@ -121,34 +134,41 @@ class _Model:
                 for c in counts:
                     prob += x - (2 * w / c) * self.y[i, it.stage] + (w / c**2) * n >= 0
                 hours[i].append(x)
-        self.work = {}
-        for i in P:
-            p = people[i]
-            ys = [self.y[i, s] for s in p.eligible]
-            base = pulp.lpSum(hours[i])
-            w = self.prob.add_variable(f"w_{i}", 0)
-            prob += w - base >= 0, f"work_{i}"
-            if wl.per_extra_stage > 0 and len(ys) > wl.free_stages:
-                top = sum(it.hours_per_week for it in wl.items if wl.item_eligible(p, it)) * wl.focus(len(ys))
-                eta = {m: self.prob.add_variable(f"m_{i}_{m}", cat=pulp.LpBinary) for m in range(len(ys) + 1)}
-                prob += pulp.lpSum(eta.values()) == 1
-                prob += pulp.lpSum(m * eta[m] for m in eta) - pulp.lpSum(ys) == 0
-                for m in eta:
-                    if wl.focus(m) > 1:
-                        prob += w - wl.focus(m) * base - top * eta[m] >= -top
-            self.work[i] = w
-            prob += w - p.hours_per_week * self.U <= 0, f"util_{i}"
-            if ys:
-                prob += pulp.lpSum(ys) >= 1, f"some_stage_{i}"
-            if st.max_stages is not None and "max_stages" not in relax:
-                prob += pulp.lpSum(ys) <= st.max_stages, f"max_stages_{i}"
+        return hours
+
+    def _person(self, i: int, hours: list[Any], relax: frozenset[str]) -> None:
+        """Person i's work (stretched by the focus penalty), utilization bound and stage-count limits."""
+        wl, prob, st = self.wl, self.prob, self.st
+        p = wl.people[i]
+        ys = [self.y[i, s] for s in p.eligible]
+        base = pulp.lpSum(hours)
+        w = prob.add_variable(f"w_{i}", 0)
+        prob += w - base >= 0, f"work_{i}"
+        if wl.per_extra_stage > 0 and len(ys) > wl.free_stages:
+            top = sum(it.hours_per_week for it in wl.items if wl.item_eligible(p, it)) * wl.focus(len(ys))
+            eta = {m: prob.add_variable(f"m_{i}_{m}", cat=pulp.LpBinary) for m in range(len(ys) + 1)}
+            prob += pulp.lpSum(eta.values()) == 1
+            prob += pulp.lpSum(m * eta[m] for m in eta) - pulp.lpSum(ys) == 0
+            for m in eta:
+                if wl.focus(m) > 1:
+                    prob += w - wl.focus(m) * base - top * eta[m] >= -top
+        self.work[i] = w
+        prob += w - p.hours_per_week * self.U <= 0, f"util_{i}"
+        if ys:
+            prob += pulp.lpSum(ys) >= 1, f"some_stage_{i}"
+        if st.max_stages is not None and "max_stages" not in relax:
+            prob += pulp.lpSum(ys) <= st.max_stages, f"max_stages_{i}"
+
+    def _coverage(self, relax: frozenset[str]) -> None:
+        """Every item carried, every stage covered by min_cover people, at most max_moves changes, kept
+        people kept (each unless relaxed while diagnosing infeasibility)."""
+        wl, prob, st, people = self.wl, self.prob, self.st, self.wl.people
         for k, it in enumerate(wl.items):
-            holders = [i for i in P if wl.item_eligible(people[i], it)]
-            prob += pulp.lpSum(self.y[i, it.stage] for i in holders) >= 1, f"carried_{k}"
+            prob += pulp.lpSum(self.y[i, it.stage] for i in self._holders(it)) >= 1, f"carried_{k}"
         if "min_cover" not in relax:
             for s in wl.stages:
                 prob += pulp.lpSum(people[i].count * self.y[i, t] for (i, t) in self.y if t == s) >= st.min_cover, \
-                f"cover_{s}"
+                    f"cover_{s}"
         if st.max_moves is not None and "max_moves" not in relax:
             prob += self.changes_expr() <= st.max_moves - self.today_total(), "max_moves"
         if "keep" not in relax:
