@@ -16,10 +16,11 @@ from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
+from salesmap.decision_files import write_decision_files
 from sim.folder import ResultsFolder
-from sim.output import safe_name, summary_json, write_text
+from sim.output import safe_name, summary_json
 from sim.runner import simulate, start_workers
-from sim.scenario import dump_data, load_scenario, load_scenario_with_data
+from sim.scenario import load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import stat
 
@@ -97,14 +98,10 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
     if result.status is Status.NOT_SOLVED:
         raise OptimizeError(f"not solved: {result.message} (try --time-limit or --solver highs)")
     report = _report(result, before, wl, settings, out)
-    if result.best is not None:
-        header = (f"# Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed "
-                  f"responsibilities, {settings.objective.value}).\n")
-        write_text(work, header + dump_data(result.best.data))
-        load_scenario(work)  # it must run as it is
-    write_text(work.with_name("today.yaml"), f"# Today's team, as salesmap optimize read it from {args.file}.\n"
-               + dump_data(data))
-    write_text(work.with_name("recommendation.json"), summary_json(report))
+    new = None if result.best is None else \
+        (f"Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed responsibilities, "
+         f"{settings.objective.value}).", result.best.data)
+    write_decision_files(work, "optimize", args.file, new, data, "recommendation.json", report)
     if args.report:
         from salesmap.report.html import optimize_report  # matplotlib loads only when a picture is drawn
 

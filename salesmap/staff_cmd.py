@@ -15,11 +15,12 @@ from optimize.recommend import max_utilization
 from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
+from salesmap.decision_files import write_decision_files
 from sim.compare import compare
 from sim.folder import ResultsFolder
-from sim.output import safe_name, summary_json, write_text
+from sim.output import safe_name, summary_json
 from sim.runner import simulate, start_workers
-from sim.scenario import dump_data, load_scenario, load_scenario_with_data
+from sim.scenario import load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import paired_delta
 
@@ -87,13 +88,9 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
         result = staff(sc, data, before, measure_workload(sc, before), targets, roles,
                        args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m))
     report = _report(result, before, targets, out)
-    if result.data is not None:
-        write_text(work, f"# Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.\n"
-                   + dump_data(result.data))
-        load_scenario(work)
-    write_text(work.with_name("today.yaml"), f"# Today's team, as salesmap staff read it from {args.file}.\n"
-               + dump_data(data))
-    write_text(work.with_name("staffing.json"), summary_json(report))
+    new = None if result.data is None else \
+        (f"Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.", result.data)
+    write_decision_files(work, "staff", args.file, new, data, "staffing.json", report)
     if args.report:
         from salesmap.report.html import staff_report  # matplotlib loads only when a picture is drawn
 

@@ -374,14 +374,20 @@ def _pm(d: dict[str, Any], scale: float = 1.0, digits: int = 2) -> str:
     return f'<td class="{_e(d.get("verdict", "same"))}">{_signed(d["mean"], scale, digits)}{ci}</td>'
 
 
-def _before_after(rec: dict[str, Any]) -> str:
-    b, a, d = rec["before"]["kpis"], rec["after"]["kpis"], rec["deltas"]["kpis"]
+def _kpi_rows(before: dict[str, Any], after: dict[str, Any], d: dict[str, Any]) -> list[str]:
+    """Table rows of the headline KPIs: before, after and the paired difference with its interval."""
     rows = []
     for key, label, unit in KPIS:
         scale = 100.0 if unit == "%" else 1.0
         rows.append(f"<tr><td>{_e(label)}{' (%)' if unit == '%' else ''}</td>"
-                    f"<td>{_num(b[key]['mean'], digits=2, scale=scale)}</td>"
-                    f"<td>{_num(a[key]['mean'], digits=2, scale=scale)}</td>{_pm(d[key], scale)}</tr>")
+                    f"<td>{_num(before[key]['mean'], digits=2, scale=scale)}</td>"
+                    f"<td>{_num(after[key]['mean'], digits=2, scale=scale)}</td>{_pm(d[key], scale)}</tr>")
+    return rows
+
+
+def _before_after(rec: dict[str, Any]) -> str:
+    d = rec["deltas"]["kpis"]
+    rows = _kpi_rows(rec["before"]["kpis"], rec["after"]["kpis"], d)
     u, du = rec["before_max_utilization"]["mean"], d["max_utilization"]["mean"]
     after = None if u is None or du is None else u + du
     rows.append(f"<tr><td>Busiest person (% busy)</td><td>{_num(u, digits=1, scale=100)}</td>"
@@ -439,7 +445,7 @@ def staff_report(folder: Path, into: Path | None = None) -> Path:
         ("round", "headcount", "yearly cost", "cycle time (days)", "busiest person", "met"), rounds, "rounds")
         + "</section>")
     if after is not None and rec.get("deltas") is not None:
-        parts.append("<section><h2>Before and after</h2>" + _kpi_rows(before, after, rec["deltas"]["kpis"])
+        parts.append("<section><h2>Before and after</h2>" + _staff_before_after(before, after, rec["deltas"]["kpis"])
                      + "</section>")
     staffed: tuple[Scenario, dict[str, Any]] | None = None
     if after is not None and rec.get("scenario"):
@@ -458,13 +464,8 @@ def staff_report(folder: Path, into: Path | None = None) -> Path:
     return out
 
 
-def _kpi_rows(before: dict[str, Any], after: dict[str, Any], d: dict[str, Any]) -> str:
-    rows = []
-    for key, label, unit in KPIS:
-        scale = 100.0 if unit == "%" else 1.0
-        rows.append(f"<tr><td>{_e(label)}{' (%)' if unit == '%' else ''}</td>"
-                    f"<td>{_num(before['kpis'][key]['mean'], digits=2, scale=scale)}</td>"
-                    f"<td>{_num(after['kpis'][key]['mean'], digits=2, scale=scale)}</td>{_pm(d[key], scale)}</tr>")
+def _staff_before_after(before: dict[str, Any], after: dict[str, Any], d: dict[str, Any]) -> str:
+    rows = _kpi_rows(before["kpis"], after["kpis"], d)
     rows.append(f"<tr><td>Busiest person (pp)</td><td></td><td></td>{_pm(d['max_utilization'], 100, 1)}</tr>")
     return _table(("measure", "before", "after", "difference [95% CI, paired]"), rows, "before-after")
 
