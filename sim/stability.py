@@ -23,7 +23,7 @@ from sim.distributions import mean_of
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 from sim.stats import stat
-from sim.team import build_team
+from sim.team import Team, build_team
 
 __all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "stability"]
 
@@ -36,9 +36,8 @@ growing; it makes the team unstable when the people it waits for are saturated (
 SATURATED = 0.95
 
 
-def _offered(sc: Scenario, r: ReplicationResult, weeks: float) -> dict[str, float]:
+def _offered(sc: Scenario, team: Team, r: ReplicationResult, weeks: float) -> dict[str, float]:
     """Working hours a week of work offered to each person (equal shares of each pool's work)."""
-    team = build_team(sc)
     fp = sc.focus_penalty
     out = {m.name: 0.0 for m in team.members}
     for st in sc.stages:
@@ -66,6 +65,7 @@ def _slope(ys: Sequence[float], xs: Sequence[float]) -> float:
 def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> dict[str, Any]:
     """summary.json's `stability`: whether the run has a steady state, and if not, who and where."""
     warmup = sc.warmup
+    team = build_team(sc)
     loads: dict[str, list[float]] = {}
     growth: dict[str, list[float]] = {st.id: [] for st in sc.stages}
     level: dict[str, list[float]] = {st.id: [] for st in sc.stages}
@@ -76,7 +76,7 @@ def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> dict[str, A
         hours = sum(tl.ends[i] - tl.starts[i] for i in measured)
         weeks = hours / 168 or 1.0
         span = weeks
-        offered = _offered(sc, r, weeks)
+        offered = _offered(sc, team, r, weeks)
         for j, name in enumerate(r.staff):
             open_hours = sum(tl.available[i][j] for i in measured) / weeks
             loads.setdefault(name, []).append(offered[name] / open_hours if open_hours else math.inf)
@@ -88,7 +88,6 @@ def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> dict[str, A
     people = {n: {"load": stat(v)} for n, v in loads.items()
               if all(math.isfinite(x) for x in v) and (stat(v)["mean"] or 0.0) > LOAD_LIMIT}
     busy = {n: math.fsum(r.staff[n] for r in results) / len(results) for n in loads}
-    team = build_team(sc)
     queues = {}
     for st in sc.stages:
         s = stat(growth[st.id])
