@@ -17,8 +17,8 @@ import numpy as np
 from sim.errors import SalesSimError
 from sim.schema import TERMINALS, Scenario
 
-__all__ = ["LIMIT_SECONDS", "LIMIT_VISITS_IN_MEMORY", "Estimate", "WorkTooLargeError", "check_work", "estimate",
-           "visits_per_lead"]
+__all__ = ["LIMIT_MEMORY", "LIMIT_SECONDS", "LIMIT_VISITS_IN_MEMORY", "Estimate", "WorkTooLargeError", "check_work",
+           "estimate", "visits_per_lead"]
 
 SECONDS_PER_VISIT = 25e-6
 """CPU time of one stage visit, rounded up from `python -m sim.bench` (baseline: about 10 µs)."""
@@ -26,6 +26,12 @@ LIMIT_SECONDS = 4 * 3600.0
 """Refuse runs estimated to take more CPU time than this (4 hours), unless asked for."""
 LIMIT_VISITS_IN_MEMORY = 5_000_000
 """Refuse runs that must hold more customers (or batch leads at once) than this in memory."""
+LIMIT_MEMORY = 4e9
+"""Refuse runs whose per-replication results (kept until the summary is made) would pass 4 GB."""
+BYTES_PER_SERIES_VALUE = 300.0
+"""Memory a replication keeps per weekly value (Python floats in lists, measured: 0.78 MB for a 60-week
+baseline replication with 10 stages and 15 people), plus the fixed part below."""
+BYTES_PER_REPLICATION = 50_000.0
 
 
 class WorkTooLargeError(SalesSimError):
@@ -39,11 +45,12 @@ class Estimate:
     visits: float
     cpu_seconds: float
     held: float
+    memory_bytes: float = 0.0
 
     def describe(self) -> str:
         hours = self.cpu_seconds / 3600
         return (f"about {self.visits:.3g} stage visits, {hours:.3g} CPU hours, up to {self.held:.3g} "
-                "leads and customers held at once")
+                f"leads and customers held at once, {self.memory_bytes / 1e9:.3g} GB of results")
 
 
 def visits_per_lead(sc: Scenario) -> dict[str, float]:
@@ -82,7 +89,10 @@ def estimate(sc: Scenario, replications: int) -> Estimate:
         visits += customers
         held += customers
     total = visits * replications
-    return Estimate(visits=total, cpu_seconds=total * SECONDS_PER_VISIT, held=float(held))
+    weeks = sc.horizon / 168
+    series = len(sc.stages) + 2 * sum(max(r.headcount or 0, 1) for r in sc.roles.values()) + len(sc.people or ()) + 3
+    memory = replications * (weeks * series * BYTES_PER_SERIES_VALUE + BYTES_PER_REPLICATION)
+    return Estimate(visits=total, cpu_seconds=total * SECONDS_PER_VISIT, held=float(held), memory_bytes=memory)
 
 
 def check_work(sc: Scenario, replications: int, allow_long: bool = False) -> Estimate:
@@ -90,8 +100,9 @@ def check_work(sc: Scenario, replications: int, allow_long: bool = False) -> Est
     est = estimate(sc, replications)
     if allow_long:
         return est
-    if est.cpu_seconds > LIMIT_SECONDS or est.held > LIMIT_VISITS_IN_MEMORY:
+    if est.cpu_seconds > LIMIT_SECONDS or est.held > LIMIT_VISITS_IN_MEMORY or est.memory_bytes > LIMIT_MEMORY:
         raise WorkTooLargeError(f"{sc.name}: this run would be too large ({est.describe()}; the limits are "
-                                f"{LIMIT_SECONDS / 3600:g} CPU hours and {LIMIT_VISITS_IN_MEMORY:,} held at once). "
-                                "Check rates, horizon, batches and replications, or pass --allow-long-run")
+                                f"{LIMIT_SECONDS / 3600:g} CPU hours, {LIMIT_VISITS_IN_MEMORY:,} held at once and "
+                                f"{LIMIT_MEMORY / 1e9:g} GB of results). Check rates, horizon, batches and "
+                                "replications, or pass --allow-long-run")
     return est

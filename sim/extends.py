@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, SalesSimError, ScenarioError
 
 __all__ = ["MAX_DEPTH", "ROOTS_ENV", "extends_roots", "merge", "resolve_extends"]
 
@@ -65,7 +65,14 @@ def extends_roots(path: Path | None) -> tuple[Path, ...]:
     """The folders a scenario may extend files from: its own folder tree, and any folder listed in
     $SALESMAP_EXTENDS_ROOTS (separated like PATH) to share bases across projects."""
     own = (path.parent if path is not None else Path.cwd()).resolve()
-    extra = [Path(p).expanduser().resolve() for p in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+    extra = []
+    for entry in os.environ.get(ROOTS_ENV, "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        try:
+            extra.append(Path(entry).expanduser().resolve())
+        except (OSError, ValueError, RuntimeError):
+            raise SalesSimError(f"${ROOTS_ENV}: {entry[:60]!r} is not a usable folder") from None
     return (own, *extra)
 
 

@@ -162,3 +162,32 @@ def test_a_run_too_large_is_refused_with_its_estimate(tmp_path: Path, capsys: py
     assert "CPU hours" in err
     assert "--allow-long-run" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_million_replications_are_refused_for_their_memory(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    """Each replication's results are kept until the summary (about 0.8 MB for the baseline)."""
+    assert main(["run", str(SCENARIOS / "baseline.yaml"), "--replications", "1000000",
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "GB of results" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_work_estimate_counts_loops_and_customers() -> None:
+    """Visits per lead from the traffic equations: a loop taken with probability 0.5 doubles the visits."""
+    from sim.budget import estimate, visits_per_lead
+    from sim.scenario import parse_scenario
+
+    loop = parse_scenario("""
+schema_version: 1
+name: loop
+calendar: always
+horizon: 10w
+sources: [{name: s, rate: 1/h, enters: a}]
+roles: {r: {headcount: 1}}
+stages:
+  - {id: a, role: r, work: {dist: fixed, value: 1m}, outcomes: {a: 0.5, won: 0.5}}
+""")
+    assert visits_per_lead(loop)["a"] == pytest.approx(2.0)
+    assert estimate(loop, 3).visits == pytest.approx(3 * 1680 * 2.0)
