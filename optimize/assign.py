@@ -14,6 +14,7 @@ stages saves a handoff). Constant terms stay out of every objective (they would 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 import math
@@ -26,11 +27,14 @@ import pulp
 from optimize.solvers import quiet, solver
 from optimize.workload import Workload
 
-__all__ = ["Objective", "Plan", "Settings", "Status", "check_plan", "solve_assignment"]
+__all__ = ["DEFAULT_NODE_LIMIT", "Objective", "Plan", "Settings", "Status", "check_plan", "solve_assignment"]
 
 TANGENTS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95)
 RHO_MAX = 0.95
 SECONDARY_SLACK = 0.005
+DEFAULT_NODE_LIMIT = 20_000
+"""Nodes per solve by default: the shipped examples are proven optimal in far fewer."""
+TIMED_OUT_SHARE = 0.95
 PATTERN_LIMIT = 10
 """Items with at most this many possible holders are modelled by their holder sets (2^n of them)."""
 TOL = 1e-6
@@ -63,8 +67,13 @@ class Settings:
     keep: tuple[str, ...] = ()
     objective: Objective = Objective.BALANCED
     solver: str = "cbc"
-    time_limit: float = 60.0
+    time_limit: float = 300.0
+    """Seconds of wall clock per solve: a safety net behind node_limit (when it fires, the plan may
+    depend on the machine's load, and the output says so)."""
     overload_threshold: float = 0.85
+    node_limit: int | None = DEFAULT_NODE_LIMIT
+    """Branch-and-bound nodes per solve: deterministic, so the same command gives the same plan
+    whatever else the machine is doing."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,8 @@ class Plan:
     """Predicted by the model (work over available hours)."""
     changes: int = 0
     seconds: float = 0.0
+    timed_out: bool = False
+    """The wall-clock safety net stopped a solve: the plan may differ on a busier or quieter machine."""
 
     @property
     def max_utilization(self) -> float:
@@ -106,6 +117,7 @@ class _Model:
         self.today = {(i, s): 1 if s in people[i].stages else 0 for (i, s) in self.y}
         self.weight = {(i, s): people[i].count for (i, s) in self.y}
         self.work: dict[int, Any] = {}
+        self.timed_out = False
         hours = self._shares()
         for i in range(len(people)):
             self._person(i, hours[i], relax)
@@ -249,6 +261,7 @@ def solve_assignment(wl: Workload, st: Settings) -> Plan:
     # no warm start here: from today's responsibilities CBC found a better plan within 30 s on the
     # 300 x 20 benchmark but a worse one within 60 s (0.3304 against 0.3298): no reliable gain
     status1, value1, bound = _solve(m, st, st.time_limit)
+    timed_out = m.timed_out
     if status1 in (Status.INFEASIBLE, Status.NOT_SOLVED):
         msg = _diagnose(wl, st) if status1 is Status.INFEASIBLE else "no solution within the time limit"
         return Plan(status1, st.solver, msg, seconds=time.perf_counter() - started)
@@ -269,6 +282,7 @@ def solve_assignment(wl: Workload, st: Settings) -> Plan:
     elif status2 is Status.FEASIBLE:
         status = Status.FEASIBLE
     plan = _read(m, wl, status, st, value1, bound, time.perf_counter() - started)
+    plan = dataclasses.replace(plan, timed_out=timed_out or m.timed_out)
     problems = check_plan(wl, st, plan)
     if problems:
         return Plan(Status.NOT_SOLVED, st.solver, "the solver's answer fails the constraints: " + "; ".join(problems),
@@ -282,9 +296,12 @@ def _solve(m: _Model, st: Settings, time_limit: float, warm: bool = False) -> tu
     With `warm`, the variables' current values are offered as a starting solution: the secondary phase
     starts from the primary's solution (on the 300 x 20 benchmark CBC then needs ~1 s instead of its 60).
     """
-    chosen = solver(st.solver, time_limit, warm)
+    chosen = solver(st.solver, time_limit, warm, st.node_limit)
+    started = time.perf_counter()
     with quiet():
         m.prob.solve(chosen)
+    # solvers stop within a moment of their limit; a solve that ran this long was stopped by the clock
+    m.timed_out = m.timed_out or time.perf_counter() - started >= TIMED_OUT_SHARE * time_limit
     if m.prob.status == pulp.LpStatusInfeasible or m.prob.sol_status == pulp.LpSolutionInfeasible:
         return Status.INFEASIBLE, None, None
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):

@@ -38,9 +38,16 @@ def quiet() -> Iterator[None]:
         os.close(saved)
 
 
-def solver(name: str, time_limit: float, warm: bool = False) -> Any:
-    """The PuLP solver `name` (cbc or highs), silent, with a time limit in seconds and an optional warm start."""
+def solver(name: str, time_limit: float, warm: bool = False, node_limit: int | None = None) -> Any:
+    """The PuLP solver `name` (cbc or highs), silent, with an optional warm start.
+
+    `node_limit` bounds the branch-and-bound work: the same nodes give the same answer on a quiet or a
+    busy machine. `time_limit` (seconds of wall clock) is the safety net behind it; when it is what
+    stops a solve, the answer depends on the machine's load, and the caller says so."""
     if name not in SOLVERS:
         raise ValueError(f"solver {name!r}: choose one of {', '.join(SOLVERS)}")
+    work: dict[str, Any] = {}
+    if node_limit is not None:
+        work = {"maxNodes": node_limit} if name == "cbc" else {"mip_max_nodes": node_limit}
     with quiet():
-        return pulp.getSolver(SOLVERS[name], msg=False, timeLimit=max(time_limit, 0.01), warmStart=warm)
+        return pulp.getSolver(SOLVERS[name], msg=False, timeLimit=max(time_limit, 0.01), warmStart=warm, **work)

@@ -82,6 +82,7 @@ def check_common(args: argparse.Namespace, min_replications: int = 1) -> None:
     _check_int("--workers", getattr(args, "workers", None), 1, 4096)
     _check_float("--time-limit", getattr(args, "time_limit", None), 0, 7 * 24 * 3600)
     _check_float("--budget", getattr(args, "budget", None), 0, low_open=False)
+    _check_int("--node-limit", getattr(args, "node_limit", None), 1, 10**9)
 
 
 def check_size(sc: Scenario, replications: int, args: argparse.Namespace) -> Estimate:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from optimize.assign import Objective, Settings, Status
+from optimize.assign import DEFAULT_NODE_LIMIT, Objective, Settings, Status
 from optimize.recommend import describe_moves, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
@@ -41,7 +41,10 @@ def add_parser(sub: Any) -> None:
     op.add_argument("--keep", nargs="+", default=[], metavar="NAME", help="people to leave as they are")
     op.add_argument("--objective", choices=[o.value for o in Objective], default="balanced")
     op.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
-    op.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    op.add_argument("--node-limit", type=int, default=DEFAULT_NODE_LIMIT, help="branch-and-bound nodes per solve "
+                    "(default %(default)s): the same plan on a quiet or a busy machine")
+    op.add_argument("--time-limit", type=float, default=300.0, help="seconds of wall clock per solve, a safety net "
+                    "behind --node-limit; when it fires the output says so (default %(default)s)")
     op.add_argument("--replications", type=int, help="override the file's replications")
     op.add_argument("--seed", type=int, help="override the file's seed")
     op.add_argument("--out", type=Path, help="recommended scenario (default results/optimize-<name>-<time>/"
@@ -69,7 +72,8 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     if out.exists() and not args.force:
         raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
     settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
-                        Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold)
+                        Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold,
+                        args.node_limit)
     with ResultsFolder(out.parent, force=args.force) as folder:
         report, result = _optimize_into(args, sc, data, settings, out, folder.work / out.name, err)
     if args.json:
@@ -131,6 +135,7 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "frontier": [_row(c) for c in result.candidates],
         "validation": result.validation,
         "before_max_utilization": stat(max_utilization(before)),
+        "time_limit_reached": any(p.timed_out for p in result.plans),
     }
 
 
@@ -153,6 +158,10 @@ def _pm(d: dict[str, Any], scale: float = 1, digits: int = 2) -> Text:
 
 
 def _print(report: dict[str, Any], result: Search, console: Console, show_frontier: bool) -> None:
+    if report.get("time_limit_reached"):
+        console.print(Text("The wall-clock --time-limit stopped a solve before --node-limit did: on a busier or "
+                           "quieter machine the plans may differ. Raise --time-limit for a reproducible answer.",
+                           style="bold yellow"))
     for label in ("before", "after"):
         st = (report.get(label) or {}).get("stability")
         if st is not None and not st["stable"]:

@@ -41,8 +41,10 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     """
     n = scenario.replications if replications is None else replications
     s = scenario.seed if seed is None else seed
-    if n < 1:
-        raise ValueError(f"replications(={n}) must be >= 1")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"replications(={n!r}) must be a whole number >= 1")
+    if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < 2**63:
+        raise ValueError(f"seed(={s!r}) must be a whole number from 0 to 2**63 - 1")
     w = min(n, default_workers() if workers is None else max(1, workers))
     results: list[ReplicationResult] | None = None
     if w > 1 and (log is None or isinstance(log, EventLog)):

@@ -88,3 +88,12 @@ def test_a_script_without_a_main_guard_still_runs_in_parallel(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("won ") == 1  # the script ran once
     assert "Warning" not in done.stderr
+
+
+@pytest.mark.parametrize(("kw", "message"), [({"seed": -1}, "seed"), ({"seed": 2**64}, "seed"),
+                                             ({"replications": 0}, "replications"),
+                                             ({"replications": 2.5}, "replications")])
+def test_simulate_checks_its_arguments(kw: dict[str, object], message: str) -> None:
+    """optimize --seed -1 ended in a numpy traceback: the library boundary names the argument."""
+    with pytest.raises(ValueError, match=message):
+        simulate(_short("mm3.yaml"), **kw)  # type: ignore[arg-type]
