@@ -25,13 +25,15 @@ from optimize import solvers
 from optimize.erlang import chords, mean_wait
 from optimize.recommend import max_utilization
 from optimize.workload import Workload
+from sim.compare import compare
 from sim.runner import RunResult, simulate
 from sim.scenario import scenario_from_data
 from sim.schema import Scenario
 from sim.stats import stat
 from sim.team import build_team, default_stages
 
-__all__ = ["METRICS", "Round", "Staffing", "Target", "parse_target", "staff", "staffed_data"]
+__all__ = ["METRICS", "WEEKS_PER_YEAR", "Round", "Staffing", "Target", "money_per_year", "parse_target", "staff",
+           "staffed_data"]
 
 METRICS = {"cycle_time_days": "<=", "max_utilization": "<="}
 MAX_ROUNDS = 6
@@ -78,8 +80,11 @@ class Staffing:
     cost_after: float = 0.0
     rounds: list[Round] = field(default_factory=list)
     data: dict[str, Any] | None = None
+    """The staffed scenario: set only when it is recommended (targets met, validated, nothing lost)."""
     after: RunResult | None = None
     validation: dict[str, Any] | None = None
+    money: dict[str, Any] | None = None
+    """Per year: the cost change, the revenue change with its 95% CI, and the net (revenue minus cost)."""
 
 
 @dataclass(frozen=True)
@@ -293,13 +298,49 @@ def _round(pools: dict[str, _Pool], heads: dict[str, int], full: dict[str, int],
 
 def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunResult, after: RunResult,
          full: dict[str, int], targets: list[Target]) -> Staffing:
-    result.status, result.headcount_after, result.data, result.after = "met", full, new_data, after
+    """The targets are met in simulation: recommend the staffing only if it also holds on fresh seeds,
+    keeps the wins, and loses no more revenue than it saves."""
+    result.headcount_after, result.after = full, after
     result.cost_after = result.rounds[-1].cost
     result.validation = _validate(sc, new_data, before, targets)
-    ok = result.validation["met"]
-    result.message = ("every target met in simulation" + ("" if ok else
-                      "; on fresh seeds a target is not met with 95% confidence (see validation)"))
+    kpis = compare(before, after)["kpis"]
+    result.money = money_per_year(result.cost_after - result.cost_before, kpis["revenue_per_week"])
+    result.status, result.message = _verdict(result.validation["met"], kpis, result.money)
+    if result.status == "met":
+        result.data = new_data
     return result
+
+
+WEEKS_PER_YEAR = 52.18
+
+
+def money_per_year(cost_change: float, revenue_per_week: dict[str, Any]) -> dict[str, Any]:
+    """Yearly cost change, yearly revenue change with its 95% CI (from the paired weekly difference),
+    and the net: revenue change minus cost change."""
+    def yearly(x: float | None, minus: float = 0.0) -> float | None:
+        return None if x is None else WEEKS_PER_YEAR * x - minus
+
+    lo, hi = revenue_per_week["ci95"]
+    mean = revenue_per_week["mean"]
+    rev = {"mean": yearly(mean), "ci95": [yearly(lo), yearly(hi)]}
+    net = {"mean": yearly(mean, cost_change), "ci95": [yearly(lo, cost_change), yearly(hi, cost_change)]}
+    return {"cost_change_per_year": cost_change, "revenue_change_per_year": rev, "net_per_year": net}
+
+
+def _verdict(validated: bool, kpis: dict[str, Any], money: dict[str, Any]) -> tuple[str, str]:
+    """met, or why the staffing is not recommended although the loop met the targets."""
+    if not validated:
+        return "not_validated", ("the targets are met on the loop's random numbers but not on fresh seeds with 95% "
+                                 "confidence: not recommended (try --replications 30)")
+    won = kpis["won_per_week"]
+    if won["verdict"] == "worse":
+        return "loses_wins", (f"the targets are met but wins per week fall ({won['mean']:+.2f} a week, "
+                              f"[{won['ci95'][0]:+.2f}, {won['ci95'][1]:+.2f}]): not recommended")
+    rev, saving = money["revenue_change_per_year"], -money["cost_change_per_year"]
+    if kpis["revenue_per_week"]["verdict"] == "worse" and rev["mean"] is not None and -rev["mean"] > max(saving, 0.0):
+        return "loses_revenue", (f"the targets are met but revenue falls by {-rev['mean']:,.0f} a year, more than "
+                                 f"the {max(saving, 0.0):,.0f} a year it saves: not recommended")
+    return "met", "every target met in simulation, on fresh seeds too"
 
 
 def _tighten(pools: dict[str, _Pool], full: dict[str, int], level: float, rnd: Round, cyc: Target | None,

@@ -73,7 +73,8 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     else:
         _print(report, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
     if result.status != "met":
-        err.print(f"not met: {result.message}", markup=False, highlight=False)
+        label = "not met" if result.after is None else "not recommended"
+        err.print(f"{label}: {result.message}", markup=False, highlight=False)
         return 2
     return 0
 
@@ -108,7 +109,8 @@ def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str
         "headcount_before": r.headcount_before, "headcount_after": r.headcount_after,
         "change": {k: r.headcount_after[k] - r.headcount_before[k] for k in r.headcount_after
                    if r.headcount_after[k] != r.headcount_before[k]},
-        "cost_before": r.cost_before, "cost_after": r.cost_after if r.status == "met" else None,
+        "cost_before": r.cost_before, "cost_after": r.cost_after if r.after is not None else None,
+        "money": r.money,
         "rounds": [{"headcount": x.headcount, "cost": x.cost, "predicted_cycle_time_days": x.predicted_cycle,
                     "simulated": x.simulated, "met": x.met} for x in r.rounds],
         "validation": r.validation, "before": before.summary,
@@ -116,6 +118,16 @@ def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str
         "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,
         "scenario": str(out) if r.data is not None else None,
     }
+
+
+def _money_line(m: dict[str, Any]) -> str:
+    """'Per year: cost +380,000; revenue +1,064,000 [+931,000, +1,197,000]; net +684,000 [...]'."""
+    def ci(d: dict[str, Any]) -> str:
+        lo, hi = d["ci95"]
+        mean = "–" if d["mean"] is None else f"{d['mean']:+,.0f}"
+        return mean + (f" [{lo:+,.0f}, {hi:+,.0f}]" if lo is not None and hi is not None else "")
+    return (f"Per year: cost {m['cost_change_per_year']:+,.0f}; revenue {ci(m['revenue_change_per_year'])}; "
+            f"net {ci(m['net_per_year'])} (revenue change minus cost change, 95% CI)")
 
 
 def _print(rep: dict[str, Any], console: Console) -> None:
@@ -131,12 +143,16 @@ def _print(rep: dict[str, Any], console: Console) -> None:
                   "yes" if x["met"] else Text("no", style="red"))
     if rep["rounds"]:
         console.print(t)
-    if rep["status"] != "met":
+    if rep["after"] is None:
         console.print(Text(f"No staffing found: {rep['message']}", style="bold yellow"))
         return
     moves = [f"{'hire' if d > 0 else 'reduce'} {abs(d)} {r}" for r, d in rep["change"].items()] or ["no change"]
-    console.print(Text(f"Staffing: {'; '.join(moves)}. Yearly cost {rep['cost_before']:,.0f} -> "
-                       f"{rep['cost_after']:,.0f}. {rep['message']}.", style="bold"))
+    head = "Staffing" if rep["status"] == "met" else "Not recommended"
+    console.print(Text(f"{head}: {'; '.join(moves)}. Yearly cost {rep['cost_before']:,.0f} -> "
+                       f"{rep['cost_after']:,.0f}. {rep['message']}.",
+                       style="bold" if rep["status"] == "met" else "bold yellow"))
+    if rep.get("money"):
+        console.print(Text(_money_line(rep["money"])))
     v = rep["validation"]
     console.print(f"Validated on fresh seed {v['seed']}: " + ("targets met" if v["met"] else "a target is missed"))
     k = rep["deltas"]["kpis"]

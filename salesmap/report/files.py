@@ -28,9 +28,9 @@ from pydantic import (
 
 from sim.errors import SalesSimError, format_path
 
-__all__ = ["ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Move", "RecommendationFile", "ReportError",
-           "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat", "SummaryFile",
-           "Validation", "read_results_file", "sub_folder"]
+__all__ = ["ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Money", "Move", "RecommendationFile",
+           "ReportError", "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat",
+           "SummaryFile", "Validation", "read_results_file", "sub_folder"]
 
 MAX_FILE_BYTES = 200_000_000
 
@@ -216,6 +216,12 @@ class StaffRound(_Part):
     met: StrictBool
 
 
+class Money(_Part):
+    cost_change_per_year: Number
+    revenue_change_per_year: Stat
+    net_per_year: Stat
+
+
 class StaffingFile(_Part):
     status: Text
     message: Text | None
@@ -223,13 +229,14 @@ class StaffingFile(_Part):
     headcount_before: dict[Text, StrictInt]
     headcount_after: dict[Text, StrictInt]
     cost_before: Number
-    cost_after: Number
+    cost_after: Number | None
     rounds: list[StaffRound]
     before: SummaryFile
     after: SummaryFile | None
     deltas: DeltaSet | None
     scenario: Text | None
     validation: dict[Text, Any] | None = None
+    money: Money | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> StaffingFile:

@@ -374,6 +374,20 @@ def _pm(d: dict[str, Any], scale: float = 1.0, digits: int = 2) -> str:
     return f'<td class="{_e(d.get("verdict", "same"))}">{_signed(d["mean"], scale, digits)}{ci}</td>'
 
 
+def _staff_money(rec: dict[str, Any], change: str) -> str:
+    """The change, its yearly cost and, when simulated, the yearly revenue change and the net, with CIs."""
+    if rec.get("cost_after") is None:
+        return f"<p>{change}</p>"
+    text = f"{change}; yearly cost {rec['cost_before']:,.0f} → {rec['cost_after']:,.0f}"
+    money = rec.get("money")
+    if isinstance(money, dict):
+        rev, net = money["revenue_change_per_year"], money["net_per_year"]
+        lo, hi = rev["ci95"]
+        text += (f"; revenue {_signed(rev['mean'], 1.0, 0)} a year [{_signed(lo, 1.0, 0)}, {_signed(hi, 1.0, 0)}]; "
+                 f"net {_signed(net['mean'], 1.0, 0)} a year")
+    return f"<p>{text}</p>"
+
+
 def _kpi_rows(before: dict[str, Any], after: dict[str, Any], d: dict[str, Any]) -> list[str]:
     """Table rows of the headline KPIs: before, after and the paired difference with its interval."""
     rows = []
@@ -427,8 +441,7 @@ def staff_report(folder: Path, into: Path | None = None) -> Path:
              f'<p class="meta">targets {_e(", ".join(rec["targets"]))} · status {_e(rec["status"])} · '
              f'{_e(before["replications"])} replications · seed {_e(before["seed"])}</p>',
              f'<p><b class="{"better" if rec["status"] == "met" else "worse"}">{_e(rec["message"] or "")}</b></p>',
-             f"<p>{change}; yearly cost {rec['cost_before']:,.0f} → {rec['cost_after']:,.0f} "
-             f"({rec['cost_after'] - rec['cost_before']:+,.0f})</p>"]
+             _staff_money(rec, change)]
     roles = list(dict.fromkeys([*rec["headcount_before"], *rec["headcount_after"]]))
     rows = [f"<tr><td>{_e(r)}</td><td>{_e(rec['headcount_before'].get(r, 0))}</td>"
             f"<td>{_e(rec['headcount_after'].get(r, 0))}</td></tr>" for r in roles]

@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,3 +95,41 @@ def test_targets_that_cannot_be_met_say_why(tmp_path: Path, capsys: pytest.Captu
     assert expected in err
     assert "Traceback" not in err
     assert not (tmp_path / "s.yaml").exists()
+
+
+def _k(won: str = "same", rev: str = "same", rev_mean: float = 0.0) -> dict[str, Any]:
+    return {"won_per_week": {"mean": -0.1, "ci95": [-0.2, -0.01], "verdict": won},
+            "revenue_per_week": {"mean": rev_mean, "ci95": [rev_mean - 100, rev_mean + 100], "verdict": rev}}
+
+
+@pytest.mark.parametrize(("validated", "kpis", "cost_change", "status"), [
+    (False, _k(), 0.0, "not_validated"),
+    (True, _k(won="worse"), -50_000.0, "loses_wins"),
+    (True, _k(rev="worse", rev_mean=-1_800.0), -50_000.0, "loses_revenue"),  # -93,924 a year > 50,000 saved
+    (True, _k(rev="worse", rev_mean=-500.0), -50_000.0, "met"),  # -26,090 a year < 50,000 saved
+    (True, _k(rev="worse", rev_mean=-500.0), +10_000.0, "loses_revenue"),  # a hire that also loses revenue
+    (True, _k(), +380_000.0, "met"),
+])
+def test_a_staffing_is_recommended_only_if_it_holds_and_pays(validated: bool, kpis: dict[str, Any],
+                                                            cost_change: float, status: str) -> None:
+    from optimize.staffing import _verdict, money_per_year
+
+    money = money_per_year(cost_change, kpis["revenue_per_week"])
+    assert _verdict(validated, kpis, money)[0] == status
+    assert money["net_per_year"]["mean"] == pytest.approx(52.18 * kpis["revenue_per_week"]["mean"] - cost_change)
+
+
+@pytest.mark.slow
+def test_a_cut_that_loses_wins_is_not_recommended(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """staff recommended 'reduce 2 rep' on the baseline for max_utilization<=0.75 although wins fell."""
+    out = tmp_path / "s" / "staffed.yaml"
+    code = main(["staff", str(SCENARIOS / "baseline.yaml"), "--target", "max_utilization<=0.75", "--out", str(out)])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "not recommended" in captured.err
+    assert "Per year: cost" in captured.out
+    assert not out.exists()  # nothing a manager could mistake for a recommendation
+    rec = json.loads((out.parent / "staffing.json").read_text())
+    assert rec["status"] in ("loses_wins", "loses_revenue", "not_validated")
+    assert rec["money"]["cost_change_per_year"] < 0
+    assert rec["scenario"] is None
