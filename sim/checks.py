@@ -59,10 +59,14 @@ def _times(sc: Scenario) -> list[Problem]:
 
 
 def _references(sc: Scenario) -> list[Problem]:
+    """Every id a stage, source, role or the customers section names must exist."""
+    return _stage_references(sc) + _source_references(sc) + _role_and_customer_references(sc)
+
+
+def _stage_references(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     ids = [s.id for s in sc.stages]
     known = set(ids)
-    roles = set(sc.roles)
     role_list = list(sc.roles)
     seen: set[str] = set()
     for i, s in enumerate(sc.stages):
@@ -71,54 +75,54 @@ def _references(sc: Scenario) -> list[Problem]:
         if s.id in seen:
             out.append(_p(("stages", i, "id"), "duplicate stage id", s.id))
         seen.add(s.id)
-        for r in s.roles:
-            if r not in roles:
-                out.append(_p(("stages", i, "role"), _unknown("role", r, role_list), r))
-        for j, a in enumerate(s.activities or ()):
-            if a.role is not None and a.role not in roles:
-                out.append(_p(("stages", i, "activities", j, "role"),
-                              _unknown("role", a.role, role_list), a.role))
-        for target in s.outcomes:
-            if target not in known and target not in TERMINALS:
-                out.append(_p(("stages", i, "outcomes", target),
-                              _unknown("outcome", target, ids, "won, lost, "), target))
+        out += [_p(("stages", i, "role"), _unknown("role", r, role_list), r) for r in s.roles if r not in sc.roles]
+        out += [_p(("stages", i, "activities", j, "role"), _unknown("role", a.role, role_list), a.role)
+                for j, a in enumerate(s.activities or ()) if a.role is not None and a.role not in sc.roles]
+        out += [_p(("stages", i, "outcomes", t), _unknown("outcome", t, ids, "won, lost, "), t)
+                for t in s.outcomes if t not in known and t not in TERMINALS]
         if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in known:
             out.append(_p(("stages", i, "decay", "cooled"),
                           _unknown("stage", s.decay.cooled, ids, "lost, "), s.decay.cooled))
+    return out
+
+
+def _source_references(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    ids = [s.id for s in sc.stages]
     for i, src in enumerate(sc.sources):
-        if src.enters not in known:
+        if src.enters not in ids:
             out.append(_p(("sources", i, "enters"), _unknown("stage", src.enters, ids), src.enters))
         if src.rate == 0 and not src.batches:
             out.append(_p(("sources", i), "brings no leads: rate is 0 and there are no batches",
                           has_value=False))
-        for j, b in enumerate(src.batches):
-            if b.at >= sc.horizon:
-                out.append(_p(("sources", i, "batches", j, "at"),
-                              f"arrives after the horizon ({sc.horizon:g}h)", f"{b.at:g}h"))
+        out += [_p(("sources", i, "batches", j, "at"), f"arrives after the horizon ({sc.horizon:g}h)", f"{b.at:g}h")
+                for j, b in enumerate(src.batches) if b.at >= sc.horizon]
     names = [src.name for src in sc.sources]
-    for i, n in enumerate(names):
-        if names.index(n) != i:
-            out.append(_p(("sources", i, "name"), "duplicate source name", n))
+    out += [_p(("sources", i, "name"), "duplicate source name", n) for i, n in enumerate(names) if names.index(n) != i]
+    return out
+
+
+def _role_and_customer_references(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    ids = [s.id for s in sc.stages]
     for r, role in sc.roles.items():
-        for j, st in enumerate(role.can_do or ()):
-            if st not in known:
-                out.append(_p(("roles", r, "can_do", j), _unknown("stage", st, ids), st))
+        out += [_p(("roles", r, "can_do", j), _unknown("stage", st, ids), st)
+                for j, st in enumerate(role.can_do or ()) if st not in ids]
     cu = sc.customers
-    if cu is not None:
-        refs: list[tuple[tuple[str, ...], str | None]] = [(("customers", "onboarding"), cu.onboarding)]
-        if cu.check_in is not None:
-            refs.append((("customers", "check_in", "stage"), cu.check_in.stage))
-        for path, ref in refs:
-            if ref is None:
-                continue
-            if ref not in known:
-                out.append(_p(path, _unknown("stage", ref, ids), ref))
-                continue
-            i = ids.index(ref)
-            for target in sc.stages[i].outcomes:
-                if target not in TERMINALS:
-                    out.append(_p(("stages", i, "outcomes", target),
-                                  "a customer stage ends in won (customer kept) or lost (churned)", target))
+    if cu is None:
+        return out
+    refs: list[tuple[tuple[str, ...], str | None]] = [(("customers", "onboarding"), cu.onboarding)]
+    if cu.check_in is not None:
+        refs.append((("customers", "check_in", "stage"), cu.check_in.stage))
+    for path, ref in refs:
+        if ref is None:
+            continue
+        if ref not in ids:
+            out.append(_p(path, _unknown("stage", ref, ids), ref))
+            continue
+        i = ids.index(ref)
+        out += [_p(("stages", i, "outcomes", t), "a customer stage ends in won (customer kept) or lost (churned)", t)
+                for t in sc.stages[i].outcomes if t not in TERMINALS]
     return out
 
 
