@@ -76,21 +76,35 @@ def layout(sc: Scenario) -> MapLayout:
     out.customer_stages = customer
     order = [s.id for s in sc.stages]
     starts = list(dict.fromkeys(src.enters for src in sc.sources))
-
     back = _back_edges(succ, [s for s in starts + order if s not in customer])
+    preds = _forward_preds(succ, order, back)
+    team = build_team(sc)
+    span = {s.id: _span(lanes, tuple(dict.fromkeys(m.role for m in team.responsible(s))) or s.roles)
+            for s in sc.stages}
+    pipeline = [s for s in order if s not in customer]
+    _place_pipeline(out, pipeline, order, preds, span)
+    _place_won_and_customers(out, succ, pipeline, customer, span, len(lanes))
+    _edges(out, sc, succ, back, customer)
+    return out
+
+
+def _forward_preds(succ: dict[str, list[tuple[str, float, bool]]], order: list[str],
+                   back: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each stage's predecessors along forward edges (loops left out), in file order."""
     preds: dict[str, list[str]] = {n: [] for n in order}
     for a in order:
         for t in dict.fromkeys(t for t, _, _ in succ[a]):
             if t in preds and (a, t) not in back:
                 preds[t].append(a)
-    preds = {n: sorted(ps, key=order.index) for n, ps in preds.items()}
+    return {n: sorted(ps, key=order.index) for n, ps in preds.items()}
+
+
+def _place_pipeline(out: MapLayout, pipeline: list[str], order: list[str], preds: dict[str, list[str]],
+                    span: dict[str, tuple[int, int]]) -> None:
+    """Columns by the longest forward chain into each stage, bumped right where lanes would overlap."""
     depth: dict[str, int] = {}
-    pipeline = [s for s in order if s not in customer]
     for s in pipeline:
         _longest(s, preds, depth)
-    team = build_team(sc)
-    span = {s.id: _span(lanes, tuple(dict.fromkeys(m.role for m in team.responsible(s))) or s.roles)
-            for s in sc.stages}
     placed: dict[int, list[tuple[int, int]]] = {}
     for s in sorted(pipeline, key=lambda x: (depth[x], order.index(x))):
         col = depth[s]
@@ -103,13 +117,22 @@ def layout(sc: Scenario) -> MapLayout:
         out.column[s] = col
         out.lane_span[s] = span[s]
         placed.setdefault(col, []).append(span[s])
+
+
+def _place_won_and_customers(out: MapLayout, succ: dict[str, list[tuple[str, float, bool]]], pipeline: list[str],
+                             customer: list[str], span: dict[str, tuple[int, int]], lanes: int) -> None:
+    """The won marker after the last stage that wins, then the customer chain after it."""
     won_col = 1 + max((out.column[s] for s in pipeline if any(t == "won" for t, _, _ in succ[s])), default=-1)
     out.column[WON] = max(won_col, 0)
-    won_lane = span[customer[0]] if customer else (len(lanes) - 1, len(lanes) - 1)
-    out.lane_span[WON] = won_lane
+    out.lane_span[WON] = span[customer[0]] if customer else (lanes - 1, lanes - 1)
     for i, s in enumerate(customer):
         out.column[s] = out.column[WON] + 1 + i
         out.lane_span[s] = span[s]
+
+
+def _edges(out: MapLayout, sc: Scenario, succ: dict[str, list[tuple[str, float, bool]]],
+           back: set[tuple[str, str]], customer: list[str]) -> None:
+    """Every arrow of the map with its kind (forward, loop, won, customer) and the lost flows."""
     for st in sc.stages:
         for t, p, cooled in succ[st.id]:
             if t == "won":
@@ -128,7 +151,6 @@ def layout(sc: Scenario) -> MapLayout:
         out.edges.append(Edge(WON, customer[0], 1.0, "customer"))
         for a, b in itertools.pairwise(customer):
             out.edges.append(Edge(a, b, 1.0, "customer"))
-    return out
 
 
 def _back_edges(succ: dict[str, list[tuple[str, float, bool]]], roots: list[str]) -> set[tuple[str, str]]:
