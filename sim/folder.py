@@ -28,7 +28,8 @@ from types import TracebackType
 
 from sim.errors import SalesSimError
 
-__all__ = ["LOCK_NAME", "OUTPUT_NAMES", "RESULT_MARKERS", "STAGING_PREFIX", "FolderInUseError", "ResultsFolder"]
+__all__ = ["LOCK_NAME", "OUTPUT_NAMES", "RESULT_MARKERS", "STAGING_PREFIX", "FolderInUseError", "ResultsFolder",
+           "plain_name"]
 
 LOCK_NAME = ".salesmap.lock"
 RESULT_MARKERS = ("summary.json", "comparison.json", "recommendation.json", "staffing.json")
@@ -94,17 +95,30 @@ class ResultsFolder:
         try:
             if kind is None:
                 self._commit()
-        finally:
             shutil.rmtree(self.work, ignore_errors=True)
+        except BaseException:
+            if kind is not None:
+                shutil.rmtree(self.work, ignore_errors=True)
+            raise
+        finally:
             self._unlock()
 
     def _commit(self) -> None:
-        """Move what this run wrote into place; then remove what is left of the old results."""
+        """Move what this run wrote into place; then remove what is left of the old results.
+
+        A sub-folder is replaced only if it holds nothing but salesmap's own files: a folder of the
+        user's that happens to share a scenario's name is never deleted (the results then stay in the
+        staging folder, and the message says where)."""
         written = {p.name for p in self.work.iterdir()}
+        clash = [n for n in sorted(written) if (self.work / n).is_dir() and (self.path / n).exists()
+                 and not _ours(self.path / n)]
+        if clash:
+            raise SalesSimError(f"{self.option} {self.path}: {clash[0]} holds files salesmap did not write; "
+                                f"nothing was replaced, the new results are in {self.work}")
         for name in sorted(written):
             target = self.path / name
-            if (self.work / name).is_dir() and target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
+            if (self.work / name).is_dir() and target.is_dir():
+                _remove_ours(target)
             os.replace(self.work / name, target)
         self._remove_stale(written)
 
@@ -176,14 +190,26 @@ class ResultsFolder:
                     (self.path / name).unlink()
         for name in self._old_folders:
             sub = self.path / name
-            if name in written or not sub.is_dir() or sub.is_symlink():
-                continue
-            entries = list(sub.iterdir())
-            if all(e.name in OUTPUT_NAMES and e.is_file() and not e.is_symlink() for e in entries):
-                for e in entries:
-                    e.unlink()
-                with contextlib.suppress(OSError):
-                    sub.rmdir()
+            if name not in written and sub.is_dir() and _ours(sub):
+                _remove_ours(sub)
+
+
+def plain_name(name: str) -> bool:
+    """A sub-folder name salesmap writes: one path component, not hidden, no way out of the folder."""
+    return bool(name) and name not in (".", "..") and not name.startswith(".") and not any(c in name for c in "/\\\0")
+
+
+def _ours(folder: Path) -> bool:
+    """A real folder holding only files salesmap writes (and so safe to replace)."""
+    return folder.is_dir() and not folder.is_symlink() and all(
+        e.name in OUTPUT_NAMES and e.is_file() and not e.is_symlink() for e in folder.iterdir())
+
+
+def _remove_ours(folder: Path) -> None:
+    for e in folder.iterdir():
+        e.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _compared_folders(out: Path) -> list[str]:
@@ -195,5 +221,4 @@ def _compared_folders(out: Path) -> list[str]:
     folders = data.get("folders") if isinstance(data, dict) else None
     if not isinstance(folders, dict):
         return []
-    return [f for f in folders.values() if isinstance(f, str) and f and "/" not in f and "\\" not in f
-            and f not in (".", "..") and not f.startswith(".")]
+    return [f for f in folders.values() if isinstance(f, str) and plain_name(f)]

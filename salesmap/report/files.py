@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from sim.errors import SalesSimError, format_path
+from sim.folder import plain_name
 
 __all__ = ["ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Money", "Move", "RecommendationFile",
            "ReportError", "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat",
@@ -277,7 +278,7 @@ def read_results_file(path: Path, model: type[BaseModel]) -> dict[str, Any]:
 
 def sub_folder(folder: Path, name: str) -> Path:
     """A sub-folder named in comparison.json: a plain name inside `folder`, never a path out of it."""
-    if not name or name in (".", "..") or any(c in name for c in "/\\\0") or name.startswith("."):
+    if not plain_name(name):
         raise ReportError(f"{folder / 'comparison.json'}: folders: {name[:40]!r} is not a plain folder name")
     sub = folder / name
     if sub.is_symlink():

@@ -129,3 +129,16 @@ def test_any_results_folder_needs_force(write_yaml: Callable[[str, str], Path], 
                  "--force"]) == 0
     assert sorted(json.loads((out / "comparison.json").read_text())["folders"].values()) == ["mm3", "small"]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["mm3", "small"]  # 'small_' is gone
+
+
+def test_a_folder_of_the_user_is_never_replaced(write_yaml: Callable[[str, str], Path], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """compare writes a sub-folder per scenario: one of the user's with the same name must survive."""
+    f = write_yaml(SMALL, "small.yaml")
+    out = tmp_path / "cmp"
+    (out / "small").mkdir(parents=True)
+    (out / "small" / "notes.txt").write_text("the user's own file")
+    assert main(["compare", str(f), str(f), "--out", str(out), "--replications", "2"]) == 2
+    assert "small holds files salesmap did not write" in capsys.readouterr().err
+    assert (out / "small" / "notes.txt").read_text() == "the user's own file"
+    assert not (out / "comparison.json").exists()
