@@ -26,11 +26,7 @@ Lines = dict[tuple[Any, ...], int]
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and fully check a scenario file. Raise ScenarioError describing every problem."""
-    p = Path(path)
-    source = str(path)
-    data, lines = _read_file(p, source)
-    data = resolve_extends(data, p, source, read_data, scenario_from_data)
-    return scenario_from_data(data, source, lines)
+    return load_scenario_with_data(path)[0]
 
 
 def load_scenario_with_data(path: str | Path) -> tuple[Scenario, Any]:
