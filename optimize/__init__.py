@@ -4,7 +4,7 @@ Imports `sim`; `sim` never imports it.
 """
 
 from optimize.assign import Objective, Plan, Settings, Status, check_plan, solve_assignment
-from optimize.workload import Staff, WorkItem, Workload, measure_workload
+from optimize.workload import PersonCapacity, WorkItem, Workload, measure_workload
 
-__all__ = ["Objective", "Plan", "Settings", "Staff", "Status", "WorkItem", "Workload", "check_plan",
+__all__ = ["Objective", "PersonCapacity", "Plan", "Settings", "Status", "WorkItem", "Workload", "check_plan",
            "measure_workload", "solve_assignment"]

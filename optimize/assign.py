@@ -61,7 +61,7 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class Settings:
-    max_moves: int | None = None
+    max_changes: int | None = None
     max_stages: int | None = None
     min_cover: int = 1
     keep: tuple[str, ...] = ()
@@ -172,7 +172,7 @@ class _Model:
             prob += pulp.lpSum(ys) <= st.max_stages, f"max_stages_{i}"
 
     def _coverage(self, relax: frozenset[str]) -> None:
-        """Every item carried, every stage covered by min_cover people, at most max_moves changes, kept
+        """Every item carried, every stage covered by min_cover people, at most max_changes changes, kept
         people kept (each unless relaxed while diagnosing infeasibility)."""
         wl, prob, st, people = self.wl, self.prob, self.st, self.wl.people
         for k, it in enumerate(wl.items):
@@ -181,8 +181,8 @@ class _Model:
             for s in wl.stages:
                 prob += pulp.lpSum(people[i].count * self.y[i, t] for (i, t) in self.y if t == s) >= st.min_cover, \
                     f"cover_{s}"
-        if st.max_moves is not None and "max_moves" not in relax:
-            prob += self.changes_expr() <= st.max_moves - self.today_total(), "max_moves"
+        if st.max_changes is not None and "max_changes" not in relax:
+            prob += self.changes_expr() <= st.max_changes - self.today_total(), "max_changes"
         if "keep" not in relax:
             kept = set(st.keep)
             for (i, s), v in self.y.items():
@@ -378,11 +378,12 @@ def _precheck(wl: Workload, st: Settings) -> str:
 
 def _diagnose(wl: Workload, st: Settings) -> str:
     """Which constraint makes the problem infeasible: drop one group at a time and see."""
-    groups = [("max_moves", f"--max-moves {st.max_moves}"), ("max_stages", f"--max-stages-per-person {st.max_stages}"),
+    groups = [("max_changes", f"--max-changes {st.max_changes}"),
+              ("max_stages", f"--max-stages-per-person {st.max_stages}"),
               ("min_cover", f"--min-cover {st.min_cover}"), ("keep", f"--keep {' '.join(st.keep)}")]
     for key, label in groups:
         m = _Model(wl, st, relax=frozenset({key}))
-        if key == "max_moves" and st.max_moves is not None:
+        if key == "max_changes" and st.max_changes is not None:
             m.prob.setObjective(m.changes_expr())
             status, value, _ = _solve(m, st, st.time_limit)
             if status in (Status.OPTIMAL, Status.FEASIBLE) and value is not None:
@@ -432,8 +433,8 @@ def check_plan(wl: Workload, st: Settings, plan: Plan) -> list[str]:
     changes = sum(p.count * len(resp[p.name] ^ set(p.stages)) for p in wl.people)
     if changes != plan.changes:
         out.append(f"the plan counts {plan.changes} changes, there are {changes}")
-    if st.max_moves is not None and changes > st.max_moves:
-        out.append(f"{changes} changes (max {st.max_moves})")
+    if st.max_changes is not None and changes > st.max_changes:
+        out.append(f"{changes} changes (max {st.max_changes})")
     predicted = wl.predict(plan.responsibilities)
     if any(abs(predicted[n] - u) > 1e-6 for n, u in plan.utilization.items()):
         out.append("the plan's utilization does not follow from its responsibilities")

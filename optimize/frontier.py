@@ -30,7 +30,7 @@ def frontier(wl: Workload, st: Settings, limit: int | None = None,
     plans: list[Plan] = []
     best = None
     for k in range(top + 1):
-        plan = solve(wl, dataclasses.replace(st, max_moves=k))
+        plan = solve(wl, dataclasses.replace(st, max_changes=k))
         if plan.status not in (Status.OPTIMAL, Status.FEASIBLE) or plan.objective is None:
             continue
         if best is None or plan.objective < best - 1e-6:

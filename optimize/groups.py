@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from optimize.assign import Plan, Settings, check_plan, solve_assignment
-from optimize.workload import Staff, Workload
+from optimize.workload import PersonCapacity, Workload
 
 __all__ = ["GROUP_ABOVE", "group", "solve", "solve_grouped"]
 
@@ -21,7 +21,7 @@ GROUP_ABOVE = 60
 
 def group(wl: Workload, keep: tuple[str, ...] = ()) -> tuple[Workload, dict[str, list[str]]]:
     """The workload with interchangeable people merged; and each group's members."""
-    classes: dict[tuple[object, ...], list[Staff]] = {}
+    classes: dict[tuple[object, ...], list[PersonCapacity]] = {}
     for p in wl.people:
         key = (p.role, p.eligible, p.hours_per_week, p.stages, p.name if p.name in keep else None)
         classes.setdefault(key, []).append(p)

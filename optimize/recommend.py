@@ -1,4 +1,4 @@
-"""Turn a plan into a scenario that runs as it is, moves a manager can read, and a verdict from
+"""Turn a plan into a scenario that runs as it is, changes a manager can read, and a verdict from
 simulating it with the same random numbers as today."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sim.schema import Scenario
 from sim.stats import paired_delta
 from sim.team import build_team
 
-__all__ = ["Verdict", "apply_plan", "describe_moves", "judge", "max_utilization", "verify"]
+__all__ = ["Verdict", "apply_plan", "describe_changes", "judge", "max_utilization", "verify"]
 
 
 def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> tuple[dict[str, Any], Scenario]:
@@ -25,7 +25,7 @@ def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> t
     team = build_team(sc)
     new = copy.deepcopy(data)
     people = []
-    for m in team.members:
+    for m in team.people:
         entry: dict[str, Any] = {"name": m.name, "role": m.role, "stages": list(plan.responsibilities[m.name])}
         original = next((p for p in sc.people or () if p.name == m.name), None)
         if original is not None and original.capacity != 1.0:
@@ -93,7 +93,7 @@ def _pm(d: dict[str, Any], unit: str = "") -> str:
     return f"{d['mean']:+.3g}{suffix} [{lo:+.3g}, {hi:+.3g}]"
 
 
-def describe_moves(wl: Workload, plan: Plan, simulated: dict[str, float | None]) -> list[dict[str, Any]]:
+def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None]) -> list[dict[str, Any]]:
     """Per person who changes: what they add and drop, and a sentence a manager can act on."""
     before = {p.name: set(p.stages) for p in wl.people}
     role = {p.name: p.role for p in wl.people}
@@ -102,7 +102,7 @@ def describe_moves(wl: Workload, plan: Plan, simulated: dict[str, float | None])
     for n, stages in after.items():
         for s in sorted(stages - before[n]):
             gains.setdefault(s, []).append(n)
-    moves = []
+    changes = []
     for p in wl.people:
         add = [s for s in wl.stages if s in after[p.name] - before[p.name]]
         drop = [s for s in wl.stages if s in before[p.name] - after[p.name]]
@@ -119,9 +119,9 @@ def describe_moves(wl: Workload, plan: Plan, simulated: dict[str, float | None])
             parts.append(f"take on {', '.join(add)}")
         after_u = plan.utilization[p.name]
         parts.append(f"predicted {100 * after_u:.0f}% busy after")
-        moves.append({"person": p.name, "add": add, "remove": drop, "text": ": ".join(parts[:1]) + ": " +
+        changes.append({"person": p.name, "add": add, "remove": drop, "text": ": ".join(parts[:1]) + ": " +
                       "; ".join(parts[1:])})
-    return moves
+    return changes
 
 
 def _pct(u: float | None) -> str:

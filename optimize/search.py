@@ -50,7 +50,7 @@ class Search:
 def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, st: Settings,
            progress: Callable[[str], None] | None = None) -> Search:
     """The frontier of plans, each verified by simulation, and the best verified one."""
-    plans = frontier(wl, st, limit=st.max_moves)
+    plans = frontier(wl, st, limit=st.max_changes)
     if len(plans) == 1 and plans[0].status not in (Status.OPTIMAL, Status.FEASIBLE):
         return Search(plans[0].status, plans[0].message, plans)
     candidates = []

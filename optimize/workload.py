@@ -15,7 +15,7 @@ from sim.schema import Scenario
 from sim.stats import stat
 from sim.team import build_team
 
-__all__ = ["Staff", "WorkItem", "Workload", "measure_workload"]
+__all__ = ["PersonCapacity", "WorkItem", "Workload", "measure_workload"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class WorkItem:
 
 
 @dataclass(frozen=True)
-class Staff:
+class PersonCapacity:
+    """One person as the optimizer sees them: the hours they give and the stages they may take."""
+
     name: str
     role: str
     hours_per_week: float
@@ -47,7 +49,7 @@ class Staff:
 @dataclass(frozen=True)
 class Workload:
     items: tuple[WorkItem, ...]
-    people: tuple[Staff, ...]
+    people: tuple[PersonCapacity, ...]
     stages: tuple[str, ...]
     main_flow: dict[str, str]
     """Stage -> its most likely next stage (for continuity: one person doing both saves a handoff)."""
@@ -71,7 +73,7 @@ class Workload:
             out[p.name] = base * self.focus(len(mine)) / p.hours_per_week
         return out
 
-    def item_eligible(self, person: Staff, item: WorkItem) -> bool:
+    def item_eligible(self, person: PersonCapacity, item: WorkItem) -> bool:
         return item.stage in person.eligible and (item.role is None or item.role == person.role)
 
 
@@ -100,12 +102,12 @@ def measure_workload(sc: Scenario, run: RunResult) -> Workload:
     team = build_team(sc)
     can_do = _can_do(sc)
     people = []
-    for m in team.members:
+    for m in team.people:
         eligible = [s.id for s in sc.stages if s.id in m.stages or s.id in can_do[m.role]]
         # a stage is only worth taking on if one of its items may be carried by this role
         eligible = [s for s in eligible if any(i.stage == s and i.role in (None, m.role) for i in items)]
         util = run.summary["staff"][m.name]["utilization"]["mean"]
-        people.append(Staff(m.name, m.role, m.capacity * sc.role_hours_per_week(m.role), m.stages,
+        people.append(PersonCapacity(m.name, m.role, m.capacity * sc.role_hours_per_week(m.role), m.stages,
                             tuple(eligible), util))
     main_flow = {}
     for st in sc.stages:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optimize.assign import DEFAULT_NODE_LIMIT, Objective, Settings, Status
-from optimize.recommend import describe_moves, max_utilization
+from optimize.recommend import describe_changes, max_utilization
 from optimize.search import Search, search
 from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
@@ -35,7 +35,7 @@ def add_parser(sub: Any) -> None:
     op = sub.add_parser("optimize", help="recommend who should be responsible for which stage (verified by "
                         "simulation)")
     op.add_argument("file", type=Path)
-    op.add_argument("--max-moves", type=int, help="at most K changed responsibilities against today")
+    op.add_argument("--max-changes", type=int, help="at most K changed responsibilities against today")
     op.add_argument("--max-stages-per-person", type=int, help="at most N stages per person")
     op.add_argument("--min-cover", type=int, default=1, help="at least M people responsible for each stage")
     op.add_argument("--keep", nargs="+", default=[], metavar="NAME", help="people to leave as they are")
@@ -53,14 +53,14 @@ def add_parser(sub: Any) -> None:
     op.add_argument("--frontier", action="store_true", help="show the whole trade-off: relief per number of changes")
     op.add_argument("--json", action="store_true", help="print recommendation.json to stdout instead of tables")
     op.add_argument("--report", action="store_true", help="also write report.html beside recommendation.json "
-                    "(moves, before and after, the trade-off curve, both maps)")
+                    "(changes, before and after, the trade-off curve, both maps)")
     add_allow_long(op)
 
 
 def run_optimize(args: argparse.Namespace, err: Console) -> int:
-    for flag, value, low in (("--max-moves", args.max_moves, 0), ("--max-stages-per-person", args.max_stages_per_person,
-                                                                    1), ("--min-cover", args.min_cover, 1),
-                             ("--replications", args.replications, 2)):
+    for flag, value, low in (("--max-changes", args.max_changes, 0),
+                             ("--max-stages-per-person", args.max_stages_per_person, 1),
+                             ("--min-cover", args.min_cover, 1), ("--replications", args.replications, 2)):
         if value is not None and value < low:
             raise OptimizeError(f"{flag} {value}: must be >= {low}")
     check_common(args, min_replications=2)
@@ -71,7 +71,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         raise OptimizeError(f"--out {out}: the recommended scenario is a .yaml file")
     if out.exists() and not args.force:
         raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
-    settings = Settings(args.max_moves, args.max_stages_per_person, args.min_cover, tuple(args.keep),
+    settings = Settings(args.max_changes, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold,
                         args.node_limit)
     with ResultsFolder(out.parent, force=args.force) as folder:
@@ -124,8 +124,8 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "objective": plan.objective if plan else None,
         "objective_kind": st.objective.value,
         "gap": plan.gap if plan else None,
-        "moves": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "text": m["text"]}
-                  for m in (describe_moves(wl, best.plan, simulated) if best else [])],
+        "changes": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "text": m["text"]}
+                  for m in (describe_changes(wl, best.plan, simulated) if best else [])],
         "before": before.summary,
         "after": best.verdict.after.summary if best else None,
         "deltas": {"kpis": best.verdict.deltas["kpis"], "roles": best.verdict.deltas["roles"]} if best else None,
@@ -170,7 +170,7 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
     if report["verified"]:
         console.print(Text(f"Recommendation ({report['status']}, {report['solver']}, verified by simulation: "
                            f"{report['message']})", style="bold"))
-        for m in report["moves"]:
+        for m in report["changes"]:
             console.print(Text(f"  • {m['text']}"))
         v = report["validation"]
         if v is not None:

@@ -146,9 +146,9 @@ def _print(rep: dict[str, Any], console: Console) -> None:
     if rep["after"] is None:
         console.print(Text(f"No staffing found: {rep['message']}", style="bold yellow"))
         return
-    moves = [f"{'hire' if d > 0 else 'reduce'} {abs(d)} {r}" for r, d in rep["change"].items()] or ["no change"]
+    changes = [f"{'hire' if d > 0 else 'reduce'} {abs(d)} {r}" for r, d in rep["change"].items()] or ["no change"]
     head = "Staffing" if rep["status"] == "met" else "Not recommended"
-    console.print(Text(f"{head}: {'; '.join(moves)}. Yearly cost {rep['cost_before']:,.0f} -> "
+    console.print(Text(f"{head}: {'; '.join(changes)}. Yearly cost {rep['cost_before']:,.0f} -> "
                        f"{rep['cost_after']:,.0f}. {rep['message']}.",
                        style="bold" if rep["status"] == "met" else "bold yellow"))
     if rep.get("money"):

@@ -168,7 +168,7 @@ def _people(sc: Scenario) -> list[Problem]:
                           f"a role's calendar starts with the scenario's ({sc.calendar.start_date}); leave it out",
                           str(cal.start_date)))
     team = build_team(sc)
-    names = [m.name for m in team.members]
+    names = [m.name for m in team.people]
     for i, p in enumerate(sc.people or ()):
         if names.count(p.name) > 1:
             out.append(_p(("people", i, "name"), "two people share this name", p.name))

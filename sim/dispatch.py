@@ -15,11 +15,11 @@ from typing import Any
 
 from sim.calendar import WorkCalendar
 
-__all__ = ["Dispatcher", "Pool", "Request", "Worker"]
+__all__ = ["Dispatcher", "PersonState", "Pool", "Request"]
 
 
-class Worker:
-    """One person as a server: free or busy, with the pools they serve."""
+class PersonState:
+    """One person at run time, as a server: free or busy, with the pools they serve."""
 
     __slots__ = ("busy_hours", "busy_since", "calendar", "capacity", "focus", "free", "index", "name", "pools",
                  "role")
@@ -48,32 +48,32 @@ Request = tuple[float, int, Any, Any]
 class Pool:
     """The people who may do one activity of one stage, and the leads waiting for them."""
 
-    __slots__ = ("free", "key", "member_set", "members", "priority", "queue")
+    __slots__ = ("free", "key", "people", "people_set", "priority", "queue")
 
-    def __init__(self, key: str, priority: int, members: list[Worker]) -> None:
+    def __init__(self, key: str, priority: int, people: list[PersonState]) -> None:
         self.key = key
         self.priority = priority
-        self.members = members
-        self.member_set = frozenset(members)
-        self.free: dict[Worker, None] = dict.fromkeys(members)
-        """Free members, longest idle first (dicts keep insertion order)."""
+        self.people = people
+        self.people_set = frozenset(people)
+        self.free: dict[PersonState, None] = dict.fromkeys(people)
+        """Free people, longest idle first (dicts keep insertion order)."""
         self.queue: list[Request] = []
 
 
 class Dispatcher:
     """Assigns people to waiting leads and keeps busy-time books."""
 
-    def __init__(self, workers: list[Worker]) -> None:
+    def __init__(self, workers: list[PersonState]) -> None:
         self.workers = workers
         self.tally_start = 0.0
         self._seq = itertools.count()
 
-    def pick_free(self, pool: Pool, previous: list[Worker], now: float) -> Worker | None:
+    def pick_free(self, pool: Pool, previous: list[PersonState], now: float) -> PersonState | None:
         """A free member for a lead that needs work now, or None if all are busy."""
         if not pool.free:
             return None
         for w in reversed(previous):
-            if w.free and w in pool.member_set:
+            if w.free and w in pool.people_set:
                 self.take(w, now)
                 return w
         w = next(iter(pool.free))
@@ -83,13 +83,13 @@ class Dispatcher:
     def enqueue(self, pool: Pool, since: float, event: Any, lead: Any) -> None:
         heapq.heappush(pool.queue, (since, next(self._seq), event, lead))
 
-    def take(self, w: Worker, now: float) -> None:
+    def take(self, w: PersonState, now: float) -> None:
         w.free = False
         w.busy_since = now
         for p in w.pools:
             del p.free[w]
 
-    def release(self, w: Worker, now: float) -> None:
+    def release(self, w: PersonState, now: float) -> None:
         """The person finished: hand them the next waiting lead, or mark them free."""
         best: Pool | None = None
         for p in w.pools:  # sorted by priority, highest first

@@ -18,7 +18,7 @@ import simpy
 
 from sim.calendar import calendar_for
 from sim.customers import CustomerBase
-from sim.dispatch import Dispatcher, Pool, Worker
+from sim.dispatch import Dispatcher, PersonState, Pool
 from sim.lead import LOST, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.schema import WEEKDAYS, Scenario, Stage
@@ -116,10 +116,10 @@ class Replication:
         fp = sc.focus_penalty
         calendars = {r: calendar_for(sc, r) if sc.roles[r].calendar is not None else self.calendar for r in sc.roles}
         self.workers = [
-            Worker(i, m.name, m.role, m.capacity,
+            PersonState(i, m.name, m.role, m.capacity,
                    1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0),
                    calendars[m.role])
-            for i, m in enumerate(self.team.members)
+            for i, m in enumerate(self.team.people)
         ]
         self.dispatch = Dispatcher(self.workers)
 
@@ -132,9 +132,9 @@ class Replication:
         for spec in self.scenario.stages:
             pools = []
             for a in spec.work_items:
-                members = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)]
-                pool = Pool(f"{spec.id}:{a.name}", spec.priority, members)
-                for w in members:
+                people = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)]
+                pool = Pool(f"{spec.id}:{a.name}", spec.priority, people)
+                for w in people:
                     w.pools.append(pool)
                 pools.append(pool)
             self.stages.append(StageRun(spec, self.streams, pools, keyed=spec.id not in customer_stages))
@@ -243,14 +243,14 @@ class Replication:
             tally.entered += 1
         if st.active is not None:
             st.active[lead] = entered
-        worker: Worker | None = None
+        worker: PersonState | None = None
         first = -1.0
         effort_total = 0.0
         dropped = False
         key, n = lead.key, lead.visits.get(st.id, 0)
         lead.visits[st.id] = n + 1
         for act in st.acts:
-            if worker is None or worker not in act.pool.member_set:
+            if worker is None or worker not in act.pool.people_set:
                 if worker is not None:
                     dispatch.release(worker, env.now)
                 worker = yield from self._acquire(lead, act.pool, st)
@@ -310,7 +310,7 @@ class Replication:
         else:
             tally.advanced += 1
 
-    def _acquire(self, lead: Lead, pool: Pool, st: StageRun) -> Generator[simpy.Event, Any, Worker | None]:
+    def _acquire(self, lead: Lead, pool: Pool, st: StageRun) -> Generator[simpy.Event, Any, PersonState | None]:
         """Wait for a person of `pool`; None if the lead was dropped in a handoff."""
         env, dispatch = self.env, self.dispatch
         since = env.now

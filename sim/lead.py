@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 if TYPE_CHECKING:
-    from sim.dispatch import Worker
+    from sim.dispatch import PersonState
 
 __all__ = ["LOST", "WON", "EventRow", "Lead", "Process"]
 
@@ -36,5 +36,5 @@ class Lead:
         self.visits: dict[str, int] = {}
         """Visits so far per stage id (the n of its draws there)."""
         self.handoffs = 0
-        self.workers: list[Worker] = []
+        self.workers: list[PersonState] = []
         """Everyone who has worked on this lead, oldest first."""

@@ -102,7 +102,7 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
     team = build_team(scenario)
     threshold = scenario.overload_threshold
     staff = {}
-    for m in team.members:
+    for m in team.people:
         u = stat(over(lambda r, m=m: r.staff[m.name]), UNIT)
         staff[m.name] = {"role": m.role, "stages": list(m.stages), "capacity": m.capacity,
                          "utilization": u, "overloaded": bool(u["mean"] is not None and u["mean"] > threshold)}

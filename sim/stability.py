@@ -39,7 +39,7 @@ SATURATED = 0.95
 def _offered(sc: Scenario, team: Team, r: ReplicationResult, weeks: float) -> dict[str, float]:
     """Working hours a week of work offered to each person (equal shares of each pool's work)."""
     fp = sc.focus_penalty
-    out = {m.name: 0.0 for m in team.members}
+    out = {m.name: 0.0 for m in team.people}
     for st in sc.stages:
         entered = r.stages[st.id]["entered"] or 0.0
         for act in st.work_items:

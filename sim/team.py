@@ -1,7 +1,7 @@
 """Who is on the team and who may pick up which work.
 
 A role's staff are the people listed under `people` with that role; a role without listed people
-gets `headcount` anonymous members (``rep-1``, ``rep-2``, ...). A person without an explicit
+gets `headcount` anonymous people (``rep-1``, ``rep-2``, ...). A person without an explicit
 `stages` list is responsible for every stage that names their role (as the stage's role or as an
 activity's role).
 """
@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from sim.schema import Activity, Scenario, Stage
 
-__all__ = ["DEFAULT_FOCUS_LIMIT", "Member", "Team", "build_team", "default_stages", "focus_limit"]
+__all__ = ["DEFAULT_FOCUS_LIMIT", "Team", "TeamPerson", "build_team", "default_stages", "focus_limit"]
 
 
 @dataclass(frozen=True)
-class Member:
-    """One person as the engine sees them."""
+class TeamPerson:
+    """One person with the file's defaults resolved (stages, capacity): what the engine and the
+    optimizer start from. The file's entry is `sim.schema.Person`; at run time, `sim.dispatch.PersonState`."""
 
     name: str
     role: str
@@ -29,16 +30,16 @@ class Member:
 
 @dataclass(frozen=True)
 class Team:
-    members: tuple[Member, ...]
+    people: tuple[TeamPerson, ...]
 
-    def responsible(self, stage: Stage, activity: Activity | None = None) -> tuple[Member, ...]:
+    def responsible(self, stage: Stage, activity: Activity | None = None) -> tuple[TeamPerson, ...]:
         """The people who may pick up this stage's (or this activity's) work."""
         role = activity.role if activity is not None else None
-        return tuple(m for m in self.members
+        return tuple(m for m in self.people
                      if stage.id in m.stages and (role is None or m.role == role))
 
-    def of_role(self, role: str) -> tuple[Member, ...]:
-        return tuple(m for m in self.members if m.role == role)
+    def of_role(self, role: str) -> tuple[TeamPerson, ...]:
+        return tuple(m for m in self.people if m.role == role)
 
 
 def default_stages(scenario: Scenario, role: str) -> tuple[str, ...]:
@@ -50,8 +51,8 @@ def default_stages(scenario: Scenario, role: str) -> tuple[str, ...]:
 
 
 def build_team(scenario: Scenario) -> Team:
-    """Resolve roles and people into members. Assumes `sim.checks` passed."""
-    members: list[Member] = []
+    """Resolve roles and people into the team. Assumes `sim.checks` passed."""
+    people: list[TeamPerson] = []
     listed = {p.role for p in scenario.people or ()}
     for role_name, role in scenario.roles.items():
         share = (role.hours_per_week / scenario.role_hours_per_week(role_name)) if role.hours_per_week else 1.0
@@ -59,12 +60,12 @@ def build_team(scenario: Scenario) -> Team:
             for p in scenario.people or ():
                 if p.role == role_name:
                     stages = tuple(p.stages) if p.stages is not None else default_stages(scenario, role_name)
-                    members.append(Member(p.name, role_name, stages, p.capacity * share, named=True))
+                    people.append(TeamPerson(p.name, role_name, stages, p.capacity * share, named=True))
         else:
             stages = default_stages(scenario, role_name)
-            members.extend(Member(f"{role_name}-{i + 1}", role_name, stages, share, named=False)
+            people.extend(TeamPerson(f"{role_name}-{i + 1}", role_name, stages, share, named=False)
                            for i in range(role.headcount or 0))
-    return Team(tuple(members))
+    return Team(tuple(people))
 
 DEFAULT_FOCUS_LIMIT = 3
 """Stages one person can own before tasks fall through the cracks, when the scenario sets no focus penalty."""

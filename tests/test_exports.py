@@ -87,3 +87,24 @@ def test_public_names_are_in_all(name: str) -> None:
               and getattr(v, "__module__", None) == name and n.isidentifier() and not vars(v).get("generated")}
     missing = sorted(public - set(mod.__all__))
     assert missing == [], f"{name}: public but not in __all__: {missing}"
+
+
+RETIRED = {"Member", "Worker", "Staff", "Staffer", "Move"}
+"""Other words for a person or a change, used once; docs/DESIGN.md ("One word per concept") has the names."""
+
+
+def test_one_word_for_a_person_and_a_change(capsys: pytest.CaptureFixture[str]) -> None:
+    """A class for a person has Person in its name; a responsibility change is a change, never a move."""
+    import inspect
+
+    from salesmap.cli import main
+
+    for name in MODULES:
+        mod = importlib.import_module(name)
+        classes = {n for n, v in vars(mod).items() if inspect.isclass(v) and getattr(v, "__module__", None) == name}
+        assert not classes & RETIRED, f"{name} defines {sorted(classes & RETIRED)}"
+    with pytest.raises(SystemExit):
+        main(["optimize", "--help"])
+    text = capsys.readouterr().out
+    assert "--max-changes" in text
+    assert "move" not in text.lower()

@@ -29,7 +29,7 @@ from pydantic import (
 from sim.errors import SalesSimError, format_path
 from sim.folder import plain_name
 
-__all__ = ["ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Money", "Move", "RecommendationFile",
+__all__ = ["Change", "ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Money", "RecommendationFile",
            "ReportError", "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat",
            "SummaryFile", "Validation", "read_results_file", "sub_folder"]
 
@@ -160,7 +160,7 @@ class ComparisonFile(_Part):
         return self
 
 
-class Move(_Part):
+class Change(_Part):
     text: Text
 
 
@@ -191,7 +191,7 @@ class RecommendationFile(_Part):
     solver: Text
     objective_kind: Text
     gap: Number | None = None
-    moves: list[Move]
+    changes: list[Change]
     before: SummaryFile
     after: SummaryFile | None
     deltas: DeltaSet | None

@@ -241,7 +241,7 @@ def responsibility_grid(sc: Scenario, summary: dict[str, Any] | None) -> str:
     head = ("person", "role", *(s.display_name for s in stages), "stages", "busy")
     staff = (summary or {}).get("staff", {})
     rows = []
-    for m in team.members:
+    for m in team.people:
         over = len(m.stages) > limit
         busy = staff.get(m.name, {}).get("utilization", {}).get("mean")
         hot = busy is not None and busy > sc.overload_threshold
@@ -321,7 +321,7 @@ def _delta_table(comp: dict[str, Any]) -> str:
 
 
 def optimize_report(folder: Path, into: Path | None = None) -> Path:
-    """report.html for a `salesmap optimize` folder: the moves, before and after, the trade-off curve and
+    """report.html for a `salesmap optimize` folder: the changes, before and after, the trade-off curve and
     the map of today's team beside the recommended one (one wait scale)."""
     _need(folder, ["recommendation.json", "today.yaml"])
     rec = read_results_file(folder / "recommendation.json", RecommendationFile)
@@ -337,9 +337,9 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
     if v is not None:
         parts.append(f'<p class="meta">On a fresh seed ({_e(v["seed"])}), the {_e(v["changes"])}-change plan against '
                      f'today\'s team: {_e(v["reason"])}</p>')
-    if rec["moves"]:
-        items = "".join(f"<li>{_e(m['text'])}</li>" for m in rec["moves"])
-        parts.append(f'<section><h2>The moves</h2><ul data-table="moves">{items}</ul></section>')
+    if rec["changes"]:
+        items = "".join(f"<li>{_e(m['text'])}</li>" for m in rec["changes"])
+        parts.append(f'<section><h2>The changes</h2><ul data-table="changes">{items}</ul></section>')
     if rec["verified"]:
         parts.append(f"<section><h2>Before and after</h2>{_before_after(rec)}</section>")
     if rec["frontier"]:

@@ -10,7 +10,7 @@ import pulp
 import pytest
 
 from optimize.assign import Objective, Plan, Settings, Status, check_plan, solve_assignment
-from optimize.workload import Staff, WorkItem, Workload
+from optimize.workload import PersonCapacity, WorkItem, Workload
 
 SOLVERS = ["cbc", "highs"]
 
@@ -23,7 +23,7 @@ def _instance(seed: int, people: int = 3, stages: int = 3, focus: float = 0.0) -
     for i in range(people):
         eligible = tuple(s for s in ids if rng.random() < 0.75) or (ids[i % stages],)
         today = (rng.choice(eligible),)
-        staff.append(Staff(f"p{i}", "rep", rng.choice([20.0, 40.0]), today, eligible, None))
+        staff.append(PersonCapacity(f"p{i}", "rep", rng.choice([20.0, 40.0]), today, eligible, None))
     # every stage needs someone eligible
     for s in ids:
         if not any(s in p.eligible for p in staff):
@@ -52,7 +52,7 @@ def _brute_force(wl: Workload, st: Settings) -> float | None:
 @pytest.mark.parametrize("seed", range(6))
 def test_the_model_finds_the_brute_force_optimum(seed: int, solver: str) -> None:
     wl = _instance(seed, focus=0.2 if seed % 2 else 0.0)
-    for st in (Settings(solver=solver), Settings(solver=solver, max_moves=1),
+    for st in (Settings(solver=solver), Settings(solver=solver, max_changes=1),
                Settings(solver=solver, min_cover=2), Settings(solver=solver, max_stages=1),
                Settings(solver=solver, keep=("p0",))):
         exact = _brute_force(wl, st)
@@ -71,7 +71,7 @@ def test_the_model_finds_the_brute_force_optimum(seed: int, solver: str) -> None
 def test_every_plan_respects_every_constraint(seed: int) -> None:
     wl = _instance(100 + seed, people=5, stages=4, focus=0.1)
     rng = random.Random(seed)
-    st = Settings(solver=rng.choice(SOLVERS), max_moves=rng.choice([None, 2, 4]), max_stages=rng.choice([None, 2, 3]),
+    st = Settings(solver=rng.choice(SOLVERS), max_changes=rng.choice([None, 2, 4]), max_stages=rng.choice([None, 2, 3]),
                   min_cover=rng.choice([1, 2]), keep=tuple(rng.sample([p.name for p in wl.people], rng.randint(0, 2))),
                   objective=rng.choice(list(Objective)))
     plan = solve_assignment(wl, st)
@@ -81,8 +81,8 @@ def test_every_plan_respects_every_constraint(seed: int) -> None:
             assert set(plan.responsibilities[p.name]) <= set(p.eligible)
             if p.name in st.keep:
                 assert set(plan.responsibilities[p.name]) == set(p.stages)
-        if st.max_moves is not None:
-            assert plan.changes <= st.max_moves
+        if st.max_changes is not None:
+            assert plan.changes <= st.max_changes
     else:
         assert plan.status is Status.INFEASIBLE
         assert plan.message
@@ -98,14 +98,15 @@ def test_a_stage_nobody_may_take_is_named() -> None:
 
 def test_a_budget_too_small_says_how_many_changes_are_needed() -> None:
     ids = ("s0", "s1", "s2")
-    people = tuple(Staff(f"p{i}", "rep", 40.0, (ids[i % 3],), ids, None) for i in range(4))
+    people = tuple(PersonCapacity(f"p{i}", "rep", 40.0, (ids[i % 3],), ids, None) for i in range(4))
     wl = Workload(tuple(WorkItem(s, None, 10.0, (None, None)) for s in ids), people, ids, {})
     # cover 2 on 3 stages needs 6 responsibilities; today there are 4: at least 2 changes
-    plan = solve_assignment(wl, Settings(min_cover=2, max_moves=0))
+    plan = solve_assignment(wl, Settings(min_cover=2, max_changes=0))
     assert plan.status is Status.INFEASIBLE
-    assert plan.message == "--max-moves 0 is too small: the other constraints need at least 2 changed responsibilities"
-    assert solve_assignment(wl, Settings(min_cover=2, max_moves=2)).status is Status.OPTIMAL
-    assert solve_assignment(wl, Settings(min_cover=2, max_moves=1)).status is Status.INFEASIBLE
+    assert plan.message == ("--max-changes 0 is too small: the other constraints need at least 2 changed "
+                            "responsibilities")
+    assert solve_assignment(wl, Settings(min_cover=2, max_changes=2)).status is Status.OPTIMAL
+    assert solve_assignment(wl, Settings(min_cover=2, max_changes=1)).status is Status.INFEASIBLE
 
 
 def test_min_cover_beyond_the_eligible_people_is_named() -> None:
@@ -150,7 +151,7 @@ def test_large_teams_are_solved_in_groups_and_checked_per_person() -> None:
     from optimize.groups import GROUP_ABOVE, solve
 
     ids = ("s0", "s1", "s2")
-    people = tuple(Staff(f"p{i}", "rep", 40.0, (ids[i % 3],), ids, None) for i in range(GROUP_ABOVE + 6))
+    people = tuple(PersonCapacity(f"p{i}", "rep", 40.0, (ids[i % 3],), ids, None) for i in range(GROUP_ABOVE + 6))
     wl = Workload(tuple(WorkItem(s, None, 400.0 + 200 * j, (None, None)) for j, s in enumerate(ids)), people, ids, {})
     plan = solve(wl, Settings())
     assert plan.status is Status.OPTIMAL

@@ -34,13 +34,13 @@ def test_one_rep_on_five_stages_gets_relief_confirmed_by_simulation(one_rep: tup
     assert d["cycle_time_days"]["verdict"] == "better"
     assert d["cycle_time_days"]["ci95"][1] < 0
     assert d["won_per_week"]["verdict"] != "worse"
-    assert rec["moves"]
-    assert any(m["person"] == "Sam" and "discovery" in m["remove"] for m in rec["moves"])
+    assert rec["changes"]
+    assert any(m["person"] == "Sam" and "discovery" in m["remove"] for m in rec["changes"])
     # validated on numbers the search never saw
     assert rec["validation"]["seed"] == rec["before"]["seed"] + 1
     assert rec["validation"]["verified"] is True
     assert rec["validation"]["deltas"]["max_utilization"]["ci95"][1] < 0
-    assert set(rec) >= {"status", "solver", "objective", "gap", "moves", "before", "after", "deltas", "verified",
+    assert set(rec) >= {"status", "solver", "objective", "gap", "changes", "before", "after", "deltas", "verified",
                         "scenario"}
 
 
@@ -89,7 +89,7 @@ def test_the_report_shows_moves_trade_off_and_both_maps(one_rep: tuple[Path, dic
     assert 'data-chart="frontier"' in page
     assert '<table data-table="frontier">' in page
     assert '<table data-table="before-after">' in page
-    for m in rec["moves"]:
+    for m in rec["changes"]:
         assert html.escape(m["text"]) in page
     assert page.count("<tr>", page.index('data-table="frontier"')) >= len(rec["frontier"]) + 1
     # the folder alone is enough to make the report again

@@ -141,7 +141,7 @@ def _payload_everywhere(data: dict[str, Any], kind: str) -> dict[str, Any]:
             continue
     for person in (data.get("staff") or {}).values():
         person["role"] = SCRIPT
-    for move in data.get("moves") or []:
+    for move in data.get("changes") or []:
         move["text"] = SCRIPT
     for row in data.get("frontier") or []:
         row["reason"] = SCRIPT

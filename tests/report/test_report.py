@@ -183,7 +183,7 @@ def test_the_maps_of_a_comparison_share_one_wait_scale(write_yaml: Write, tmp_pa
 
 @pytest.mark.slow
 def test_optimize_report_escapes_and_opens_in_a_real_browser(write_yaml: Write, tmp_path: Path) -> None:
-    """A scenario whose names are HTML: the optimizer's page (moves, trade-off, maps) shows them as text."""
+    """A scenario whose names are HTML: the optimizer's page (changes, trade-off, maps) shows them as text."""
     f = write_yaml(EVIL.replace("  rep: {headcount: 2}", "  rep: {headcount: 2, can_do: [qualify, close]}"),
                    "evil.yaml")
     out = tmp_path / "opt" / "recommended.yaml"
