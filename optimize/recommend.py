@@ -4,20 +4,22 @@ simulating it with the same random numbers as today."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from optimize.assign import Objective, Plan
 from optimize.workload import Workload
-from sim.compare import compare
+from sim.compare import Deltas, compare
 from sim.runner import RunResult, simulate
 from sim.scenario import scenario_from_data
 from sim.schema import Scenario
-from sim.stats import paired_delta
+from sim.stats import Delta, Verdict, paired_delta
 from sim.team import build_team
 
-__all__ = ["Verdict", "apply_plan", "describe_changes", "judge", "max_utilization", "verify"]
+__all__ = ["Verification", "apply_plan", "describe_changes", "judge", "max_utilization", "verify", "with_busiest"]
 
 
 def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> tuple[dict[str, Any], Scenario]:
@@ -44,53 +46,58 @@ def max_utilization(run: RunResult) -> list[float]:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verification:
+    """A plan simulated on the same random numbers as today, and whether it holds."""
+
     verified: bool
     reason: str
     after: RunResult
-    deltas: dict[str, Any]
+    deltas: Deltas
+    """After minus today; kpis also has max_utilization (the busiest person, lower is better)."""
 
 
-def verify(objective: Objective, before: RunResult, scenario: Scenario) -> Verdict:
+def with_busiest(deltas: Deltas, before: RunResult, after: RunResult) -> Deltas:
+    """`deltas` with the busiest person's utilization among the KPIs (lower is better)."""
+    top = paired_delta(max_utilization(before), max_utilization(after), better=-1)
+    return dataclasses.replace(deltas, kpis={**deltas.kpis, "max_utilization": top})
+
+
+def verify(objective: Objective, before: RunResult, scenario: Scenario) -> Verification:
     """Simulate the recommendation on the same seed and replications and judge it, paired."""
     after = simulate(scenario, replications=len(before.replications), seed=before.seed)
-    deltas = compare(before, after)
-    top = paired_delta(max_utilization(before), max_utilization(after))
-    top["verdict"] = "better" if top["significant"] and top["mean"] < 0 else \
-        ("worse" if top["significant"] else "same")
-    deltas["kpis"]["max_utilization"] = top
-    ok, reason = judge(objective, deltas["kpis"])
-    return Verdict(ok, reason, after, deltas)
+    deltas = with_busiest(compare(before, after), before, after)
+    ok, reason = judge(objective, deltas.kpis)
+    return Verification(ok, reason, after, deltas)
 
 
-def judge(objective: Objective, k: dict[str, Any]) -> tuple[bool, str]:
+def judge(objective: Objective, k: Mapping[str, Delta]) -> tuple[bool, str]:
     """Confirmed when the target improves significantly and nothing a manager is paid for gets
     significantly worse: wins per week, revenue per week, and (unless it is the target) cycle time."""
-    if k["won_per_week"]["verdict"] == "worse":
+    if k["won_per_week"].verdict is Verdict.WORSE:
         return False, f"fewer wins per week (significant: {_pm(k['won_per_week'], 'a week')})"
-    if k["revenue_per_week"]["verdict"] == "worse":
+    if k["revenue_per_week"].verdict is Verdict.WORSE:
         return False, f"less revenue per week (significant: {_pm(k['revenue_per_week'], 'a week')})"
     if objective is Objective.CYCLE_TIME:
         target, name, unit = k["cycle_time_days"], "cycle time", "days"
     else:
         target, name, unit = k["max_utilization"], "the busiest person's utilization", "pp"
-    if target["verdict"] != "better":
+    if target.verdict is not Verdict.BETTER:
         return False, f"{name} does not improve significantly in simulation ({_pm(target, unit)})"
-    if k["cycle_time_days"]["verdict"] == "worse" and objective is not Objective.CYCLE_TIME:
+    if k["cycle_time_days"].verdict is Verdict.WORSE and objective is not Objective.CYCLE_TIME:
         return False, f"cycle time gets worse ({_pm(k['cycle_time_days'], 'days')})"
     return True, f"{name} improves: {_pm(target, unit)}"
 
 
-def _pm(d: dict[str, Any], unit: str = "") -> str:
+def _pm(d: Delta, unit: str = "") -> str:
     """A paired difference with its interval, in the unit a manager reads: utilization and rates in
     percentage points (pp), days in days, counts as they are."""
-    lo, hi = d["ci95"]
-    if lo is None or d["mean"] is None:
+    lo, hi = d.ci95
+    if lo is None or hi is None or d.mean is None:
         return "not measurable"
     if unit == "pp":
-        return f"{100 * d['mean']:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+        return f"{100 * d.mean:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
     suffix = f" {unit}" if unit else ""
-    return f"{d['mean']:+.3g}{suffix} [{lo:+.3g}, {hi:+.3g}]"
+    return f"{d.mean:+.3g}{suffix} [{lo:+.3g}, {hi:+.3g}]"
 
 
 def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None]) -> list[dict[str, Any]]:

@@ -10,10 +10,11 @@ from typing import Any
 
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
-from optimize.recommend import Verdict, apply_plan, verify
+from optimize.recommend import Verification, apply_plan, verify
 from optimize.workload import Workload
 from sim.runner import RunResult, simulate
 from sim.schema import Scenario
+from sim.stats import Verdict
 
 __all__ = ["Candidate", "Search", "search"]
 
@@ -24,15 +25,15 @@ HEADLINE = ("cycle_time_days", "won_per_week", "win_rate", "max_utilization")
 class Candidate:
     plan: Plan
     data: dict[str, Any]
-    verdict: Verdict
+    verdict: Verification
     scenario: Scenario
 
     @property
     def score(self) -> tuple[int, float]:
         """More headline KPIs significantly better first, then more relief of the busiest person."""
-        k = self.verdict.deltas["kpis"]
-        better = sum(1 for m in HEADLINE if k[m]["verdict"] == "better")
-        return (better, -(k["max_utilization"]["mean"] or 0.0))
+        k = self.verdict.deltas.kpis
+        better = sum(1 for m in HEADLINE if k[m].verdict is Verdict.BETTER)
+        return (better, -(k["max_utilization"].mean or 0.0))
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
     for c in sorted(confirmed, key=lambda c: c.score, reverse=True):
         check = verify(st.objective, fresh, c.scenario)
         validation = {"seed": seed, "verified": check.verified, "reason": check.reason, "changes": c.plan.changes,
-                      "deltas": {m: check.deltas["kpis"][m] for m in (*HEADLINE, "revenue_per_week")}}
+                      "deltas": {m: check.deltas.kpis[m] for m in (*HEADLINE, "revenue_per_week")}}
         if check.verified:
             return Search(c.plan.status, c.verdict.reason, plans, candidates, c, validation)
         failed.append(f"{c.plan.changes} change(s): {check.reason}")

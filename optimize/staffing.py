@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from sim.compare import compare
 from sim.runner import RunResult, simulate
 from sim.scenario import scenario_from_data
 from sim.schema import Scenario
-from sim.stats import stat
+from sim.stats import Delta, Stat, Verdict, stat
 from sim.team import build_team, default_stages
 
 __all__ = ["METRICS", "WEEKS_PER_YEAR", "Round", "Staffing", "Target", "money_per_year", "parse_target", "staff",
@@ -44,9 +44,9 @@ class Target:
     metric: str
     limit: float
 
-    def met_by(self, s: dict[str, Any]) -> bool:
+    def met_by(self, s: Stat) -> bool:
         """Met when the whole 95% interval is within the limit."""
-        hi = s["ci95"][1] if s["ci95"][1] is not None else s["mean"]
+        hi = s.high if s.high is not None else s.mean
         return hi is not None and hi <= self.limit
 
     def __str__(self) -> str:
@@ -66,7 +66,8 @@ class Round:
     headcount: dict[str, int]
     cost: float
     predicted_cycle: float
-    simulated: dict[str, Any]
+    simulated: dict[str, Stat]
+    """cycle_time_days and max_utilization, as simulated."""
     met: bool
 
 
@@ -248,13 +249,13 @@ def _calibrated_level(sc: Scenario, data: dict[str, Any], before: RunResult, poo
     no steady state, so the level is measured on a probe staffed at 80% instead."""
     saturated = [r for r in roles if pools[r].load >= SATURATED * heads0[r]]
     if not saturated:
-        return float(before.summary["kpis"]["cycle_time_days"]["mean"]) - _queue_days(pools, heads0)
+        return float(before.summary.kpi("cycle_time_days") or 0.0) - _queue_days(pools, heads0)
     probe = {**heads0, **{r: max(heads0[r], math.ceil(pools[r].load / 0.8)) for r in saturated}}
     if progress is not None:
         progress(f"probe: simulating {', '.join(f'{r} {probe[r]}' for r in saturated)} to calibrate")
     run = simulate(scenario_from_data(staffed_data(sc, data, {r: probe[r] for r in saturated}), "probe.yaml"),
                    replications=len(before.replications), seed=before.seed)
-    return float(run.summary["kpis"]["cycle_time_days"]["mean"]) - _queue_days(pools, probe)
+    return float(run.summary.kpi("cycle_time_days") or 0.0) - _queue_days(pools, probe)
 
 
 def _busy_outside(wl: Workload, pools: dict[str, _Pool], roles: list[str], util: Target | None) -> str | None:
@@ -290,8 +291,7 @@ def _stalled(heads: dict[str, int], targets: list[Target]) -> str:
 
 def _round(pools: dict[str, _Pool], heads: dict[str, int], full: dict[str, int], level: float, after: RunResult,
            targets: list[Target]) -> Round:
-    sim = {"cycle_time_days": after.summary["kpis"]["cycle_time_days"], "max_utilization":
-           stat(max_utilization(after))}
+    sim = {"cycle_time_days": after.summary.kpis["cycle_time_days"], "max_utilization": stat(max_utilization(after))}
     met = all(t.met_by(sim[t.metric]) for t in targets)
     return Round(heads, sum(pools[r].cost * full[r] for r in pools), _predicted_cycle(pools, full, level), sim, met)
 
@@ -303,7 +303,7 @@ def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunRe
     result.headcount_after, result.after = full, after
     result.cost_after = result.rounds[-1].cost
     result.validation = _validate(sc, new_data, before, targets)
-    kpis = compare(before, after)["kpis"]
+    kpis = compare(before, after).kpis
     result.money = money_per_year(result.cost_after - result.cost_before, kpis["revenue_per_week"])
     result.status, result.message = _verdict(result.validation["met"], kpis, result.money)
     if result.status == "met":
@@ -314,30 +314,31 @@ def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunRe
 WEEKS_PER_YEAR = 52.18
 
 
-def money_per_year(cost_change: float, revenue_per_week: dict[str, Any]) -> dict[str, Any]:
+def money_per_year(cost_change: float, revenue_per_week: Stat) -> dict[str, Any]:
     """Yearly cost change, yearly revenue change with its 95% CI (from the paired weekly difference),
     and the net: revenue change minus cost change."""
     def yearly(x: float | None, minus: float = 0.0) -> float | None:
         return None if x is None else WEEKS_PER_YEAR * x - minus
 
-    lo, hi = revenue_per_week["ci95"]
-    mean = revenue_per_week["mean"]
+    lo, hi = revenue_per_week.ci95
+    mean = revenue_per_week.mean
     rev = {"mean": yearly(mean), "ci95": [yearly(lo), yearly(hi)]}
     net = {"mean": yearly(mean, cost_change), "ci95": [yearly(lo, cost_change), yearly(hi, cost_change)]}
     return {"cost_change_per_year": cost_change, "revenue_change_per_year": rev, "net_per_year": net}
 
 
-def _verdict(validated: bool, kpis: dict[str, Any], money: dict[str, Any]) -> tuple[str, str]:
+def _verdict(validated: bool, kpis: Mapping[str, Delta], money: dict[str, Any]) -> tuple[str, str]:
     """met, or why the staffing is not recommended although the loop met the targets."""
     if not validated:
         return "not_validated", ("the targets are met on the loop's random numbers but not on fresh seeds with 95% "
                                  "confidence: not recommended (try --replications 30)")
     won = kpis["won_per_week"]
-    if won["verdict"] == "worse":
-        return "loses_wins", (f"the targets are met but wins per week fall ({won['mean']:+.2f} a week, "
-                              f"[{won['ci95'][0]:+.2f}, {won['ci95'][1]:+.2f}]): not recommended")
+    if won.verdict is Verdict.WORSE:
+        return "loses_wins", (f"the targets are met but wins per week fall ({won.mean or 0:+.2f} a week, "
+                              f"[{won.low or 0:+.2f}, {won.high or 0:+.2f}]): not recommended")
     rev, saving = money["revenue_change_per_year"], -money["cost_change_per_year"]
-    if kpis["revenue_per_week"]["verdict"] == "worse" and rev["mean"] is not None and -rev["mean"] > max(saving, 0.0):
+    falls = rev["mean"] is not None and -rev["mean"] > max(saving, 0.0)
+    if kpis["revenue_per_week"].verdict is Verdict.WORSE and falls:
         return "loses_revenue", (f"the targets are met but revenue falls by {-rev['mean']:,.0f} a year, more than "
                                  f"the {max(saving, 0.0):,.0f} a year it saves: not recommended")
     return "met", "every target met in simulation, on fresh seeds too"
@@ -349,14 +350,14 @@ def _tighten(pools: dict[str, _Pool], full: dict[str, int], level: float, rnd: R
     """Recalibrate the model at the simulated point and tighten each target by the interval's half-width."""
     cycle_limit, util_limit = limits
     sim = rnd.simulated
-    if cyc is not None and sim["cycle_time_days"]["mean"] is not None:
-        s = sim["cycle_time_days"]
-        level += s["mean"] - rnd.predicted_cycle
-        cycle_limit = cyc.limit - (s["ci95"][1] - s["mean"] if s["ci95"][1] is not None else 0.0)
-    if util is not None:
-        s = sim["max_utilization"]
+    c = sim["cycle_time_days"]
+    if cyc is not None and c.mean is not None:
+        level += c.mean - rnd.predicted_cycle
+        cycle_limit = cyc.limit - (c.high - c.mean if c.high is not None else 0.0)
+    u = sim["max_utilization"]
+    if util is not None and u.mean is not None:
         model_max = max(pools[r].load / full[r] for r in pools)
-        gap = (s["ci95"][1] or s["mean"]) - model_max
+        gap = (u.high or u.mean) - model_max
         util_limit = util.limit - max(gap, 0.0) - 0.005
     return level, (cycle_limit, util_limit)
 
@@ -365,5 +366,5 @@ def _validate(sc: Scenario, data: dict[str, Any], before: RunResult, targets: li
     """Run the staffed scenario on seeds the loop never saw."""
     run = simulate(scenario_from_data(data, "staffed.yaml"), replications=len(before.replications),
                    seed=before.seed + 1)
-    sim = {"cycle_time_days": run.summary["kpis"]["cycle_time_days"], "max_utilization": stat(max_utilization(run))}
+    sim = {"cycle_time_days": run.summary.kpis["cycle_time_days"], "max_utilization": stat(max_utilization(run))}
     return {"seed": before.seed + 1, "measures": sim, "met": all(t.met_by(sim[t.metric]) for t in targets)}

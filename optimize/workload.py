@@ -97,8 +97,7 @@ def measure_workload(sc: Scenario, run: RunResult) -> Workload:
             groups[a.role] = groups.get(a.role, 0.0) + mean_of(a.work)
         for role, effort in groups.items():
             s = stat([v * effort for v in visits])
-            lo, hi = s["ci95"]
-            items.append(WorkItem(st.id, role, float(s["mean"] or 0.0), (lo, hi), sum(visits) / len(visits)))
+            items.append(WorkItem(st.id, role, float(s.mean or 0.0), s.ci95, sum(visits) / len(visits)))
     team = build_team(sc)
     can_do = _can_do(sc)
     people = []
@@ -106,7 +105,7 @@ def measure_workload(sc: Scenario, run: RunResult) -> Workload:
         eligible = [s.id for s in sc.stages if s.id in m.stages or s.id in can_do[m.role]]
         # a stage is only worth taking on if one of its items may be carried by this role
         eligible = [s for s in eligible if any(i.stage == s and i.role in (None, m.role) for i in items)]
-        util = run.summary["staff"][m.name]["utilization"]["mean"]
+        util = run.summary.staff[m.name].utilization.mean
         people.append(PersonCapacity(m.name, m.role, m.capacity * sc.role_hours_per_week(m.role), m.stages,
                             tuple(eligible), util))
     main_flow = {}

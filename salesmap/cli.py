@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     if args.json:
         sys.stdout.write(summary_json(result.summary))
     else:
-        print_summary(result.summary, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+        print_summary(result.summary.json(), Console(highlight=False, width=None if sys.stdout.isatty() else 120))
         err.print(f"results written to {out}/", markup=False, highlight=False)
     return EXIT_OK
 

@@ -18,7 +18,7 @@ from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
 from salesmap.decision_files import write_decision_files
 from sim.folder import ResultsFolder
-from sim.output import safe_name, summary_json
+from sim.output import plain, safe_name, summary_json
 from sim.runner import simulate, start_workers
 from sim.scenario import load_scenario_with_data
 from sim.schema import Scenario
@@ -117,7 +117,8 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
     best = result.best
     simulated = {p.name: p.utilization for p in wl.people}
     plan = best.plan if best else (result.plans[-1] if result.plans else None)
-    return {
+    deltas = best.verdict.deltas.json() if best else None
+    report: dict[str, Any] = plain({
         "status": result.status.value if best else Status.NO_IMPROVEMENT.value,
         "message": result.message,
         "solver": st.solver,
@@ -128,7 +129,7 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
                   for m in (describe_changes(wl, best.plan, simulated) if best else [])],
         "before": before.summary,
         "after": best.verdict.after.summary if best else None,
-        "deltas": {"kpis": best.verdict.deltas["kpis"], "roles": best.verdict.deltas["roles"]} if best else None,
+        "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,
         "verified": best is not None,
         "scenario": str(out) if best else None,
         "predicted_max_utilization": best.plan.max_utilization if best else None,
@@ -136,15 +137,16 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "validation": result.validation,
         "before_max_utilization": stat(max_utilization(before)),
         "time_limit_reached": any(p.timed_out for p in result.plans),
-    }
+    })
+    return report
 
 
 def _row(c: Any) -> dict[str, Any]:
-    k = c.verdict.deltas["kpis"]
+    k = c.verdict.deltas.kpis
     return {"changes": c.plan.changes, "status": c.plan.status.value, "gap": c.plan.gap,
             "predicted_max_utilization": c.plan.max_utilization,
             "simulated_max_utilization": stat(max_utilization(c.verdict.after)),
-            "cycle_time_days": c.verdict.after.summary["kpis"]["cycle_time_days"],
+            "cycle_time_days": c.verdict.after.summary.kpis["cycle_time_days"],
             "deltas": {m: k[m] for m in ("max_utilization", "cycle_time_days", "won_per_week")},
             "verified": c.verdict.verified, "reason": c.verdict.reason,
             "responsibilities": {n: list(v) for n, v in c.plan.responsibilities.items()}}

@@ -11,18 +11,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from optimize.recommend import max_utilization
+from optimize.recommend import with_busiest
 from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
 from salesmap.decision_files import write_decision_files
 from sim.compare import compare
 from sim.folder import ResultsFolder
-from sim.output import safe_name, summary_json
+from sim.output import plain, safe_name, summary_json
 from sim.runner import simulate, start_workers
 from sim.scenario import load_scenario_with_data
 from sim.schema import Scenario
-from sim.stats import paired_delta
 
 __all__ = ["StaffError", "add_parser", "run_staff"]
 
@@ -102,9 +101,8 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
 def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str, Any]:
     deltas = None
     if r.after is not None:
-        deltas = compare(before, r.after)
-        deltas["kpis"]["max_utilization"] = paired_delta(max_utilization(before), max_utilization(r.after))
-    return {
+        deltas = with_busiest(compare(before, r.after), before, r.after).json()
+    report: dict[str, Any] = plain({
         "status": r.status, "message": r.message, "targets": [str(t) for t in targets],
         "headcount_before": r.headcount_before, "headcount_after": r.headcount_after,
         "change": {k: r.headcount_after[k] - r.headcount_before[k] for k in r.headcount_after
@@ -117,7 +115,8 @@ def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str
         "after": r.after.summary if r.after is not None else None,
         "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,
         "scenario": str(out) if r.data is not None else None,
-    }
+    })
+    return report
 
 
 def _money_line(m: dict[str, Any]) -> str:

@@ -7,15 +7,15 @@ many measures, expect about one in twenty to be flagged by chance, so read the h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.results import KPIS, STAGE_MEASURES
 from sim.runner import RunResult
-from sim.stats import paired_delta
+from sim.stats import Delta, Verdict, paired_delta
 
-__all__ = ["BETTER", "Change", "compare", "comparison", "material_changes", "rank", "rank_reason", "verdict"]
+__all__ = ["BETTER", "Change", "Deltas", "compare", "comparison", "delta", "material_changes", "rank", "rank_reason"]
 
 BETTER: dict[str, int] = {
     # +1: higher is better, -1: lower is better, 0: neither (an input or a description)
@@ -27,52 +27,62 @@ BETTER: dict[str, int] = {
 }
 
 
-def verdict(measure: str, delta: dict[str, Any]) -> str:
-    """'better', 'worse', 'changed' (significant, no preferred direction) or 'same'."""
-    if not delta["significant"]:
-        return "same"
-    direction = BETTER.get(measure, 0)
-    if direction == 0:
-        return "changed"
-    return "better" if direction * delta["mean"] > 0 else "worse"
+def delta(measure: str, base: Sequence[float | None], other: Sequence[float | None]) -> Delta:
+    """The paired difference of one measure, with its verdict from the measure's better direction."""
+    return paired_delta(base, other, BETTER.get(measure, 0))
 
 
-def _delta(measure: str, base: Sequence[float | None], other: Sequence[float | None]) -> dict[str, Any]:
-    d = paired_delta(base, other)
-    d["verdict"] = verdict(measure, d)
-    return d
+@dataclass(frozen=True)
+class Deltas:
+    """A what-if minus its base, every measure paired replication by replication."""
+
+    kpis: Mapping[str, Delta]
+    stages: Mapping[str, Mapping[str, Delta]]
+    """Stage id -> measure -> delta; empty for a stage in one scenario only (see `stages_only_in`)."""
+    roles: Mapping[str, Delta | None]
+    """Role -> utilization delta; None for a role in one scenario only."""
+    stages_only_in: Mapping[str, str] = field(default_factory=dict)
+    """Stage id -> "base" or "other": in one scenario only, so not compared."""
+    roles_only_in: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> dict[str, Any]:
+        """As in comparison.json: a stage or role in one scenario only is {"only_in": "base"|"other"}."""
+        stages = {sid: {"only_in": self.stages_only_in[sid]} if sid in self.stages_only_in
+                  else {m: d.json() for m, d in ms.items()} for sid, ms in self.stages.items()}
+        roles = {r: {"only_in": self.roles_only_in[r]} if d is None else {"utilization": d.json()}
+                 for r, d in self.roles.items()}
+        return {"kpis": {k: d.json() for k, d in self.kpis.items()}, "stages": stages, "roles": roles}
 
 
-def compare(base: RunResult, other: RunResult) -> dict[str, Any]:
+def compare(base: RunResult, other: RunResult) -> Deltas:
     """Every KPI, stage measure and role utilization of `other` minus `base`, paired."""
     if len(base.replications) != len(other.replications) or base.seed != other.seed:
         raise ValueError("scenarios must be run with the same seed and number of replications to pair them")
     b, o = base.replications, other.replications
-    kpis = {k: _delta(k, [r.kpis[k] for r in b], [r.kpis[k] for r in o]) for k in KPIS}
-    stages: dict[str, Any] = {}
+    kpis = {k: delta(k, [r.kpis[k] for r in b], [r.kpis[k] for r in o]) for k in KPIS}
+    stages: dict[str, dict[str, Delta]] = {}
+    stages_only: dict[str, str] = {}
     base_ids = [s.id for s in base.scenario.stages]
     other_ids = [s.id for s in other.scenario.stages]
     for sid in base_ids + [s for s in other_ids if s not in base_ids]:
-        if sid not in other_ids:
-            stages[sid] = {"only_in": "base"}
-        elif sid not in base_ids:
-            stages[sid] = {"only_in": "other"}
+        stages[sid] = {}
+        if sid not in other_ids or sid not in base_ids:
+            stages_only[sid] = "base" if sid in base_ids else "other"
         else:
-            stages[sid] = {m: _delta(m, [r.stages[sid][m] for r in b], [r.stages[sid][m] for r in o])
+            stages[sid] = {m: delta(m, [r.stages[sid][m] for r in b], [r.stages[sid][m] for r in o])
                            for m in STAGE_MEASURES}
-    roles: dict[str, Any] = {}
+    roles: dict[str, Delta | None] = {}
+    roles_only: dict[str, str] = {}
     for role in list(base.scenario.roles) + [r for r in other.scenario.roles if r not in base.scenario.roles]:
-        if role not in other.scenario.roles:
-            roles[role] = {"only_in": "base"}
-        elif role not in base.scenario.roles:
-            roles[role] = {"only_in": "other"}
+        roles[role] = None
+        if role not in other.scenario.roles or role not in base.scenario.roles:
+            roles_only[role] = "base" if role in base.scenario.roles else "other"
         else:
-            roles[role] = {"utilization": _delta("utilization", [r.roles[role] for r in b],
-                                                 [r.roles[role] for r in o])}
-    return {"kpis": kpis, "stages": stages, "roles": roles}
+            roles[role] = delta("utilization", [r.roles[role] for r in b], [r.roles[role] for r in o])
+    return Deltas(kpis, stages, roles, stages_only, roles_only)
 
 
-def rank(deltas: dict[str, dict[str, Any]]) -> list[str]:
+def rank(deltas: Mapping[str, Deltas]) -> list[str]:
     """What-ifs from best to worst: by the change in wins per week first, then by cycle time.
 
     A significant gain in wins ranks above no change, and a larger gain above a smaller one (+5.6%
@@ -80,31 +90,29 @@ def rank(deltas: dict[str, dict[str, Any]]) -> list[str]:
     what-if that keeps them. Cycle time decides among equal win verdicts, so dropping slow leads (no
     nurture: faster, but fewer wins) is never rewarded. Changes that are not significant count as none.
     """
-    order = {"better": 0, "same": 1, "changed": 1, "worse": 2}
+    order = {Verdict.BETTER: 0, Verdict.SAME: 1, Verdict.CHANGED: 1, Verdict.WORSE: 2}
 
     def key(name: str) -> tuple[int, float, float]:
-        k = deltas[name]["kpis"]
+        k = deltas[name].kpis
         won, ct = k["won_per_week"], k["cycle_time_days"]
-        ct_change = (ct["mean"] or 0.0) if ct["significant"] else 0.0
-        won_change = (won["mean"] or 0.0) if won["significant"] else 0.0
-        return (order[won["verdict"]], -won_change, ct_change)
+        ct_change = (ct.mean or 0.0) if ct.significant else 0.0
+        won_change = (won.mean or 0.0) if won.significant else 0.0
+        return (order[won.verdict], -won_change, ct_change)
     return sorted(deltas, key=key)
 
 
-def rank_reason(delta: dict[str, Any]) -> str:
+def rank_reason(deltas: Deltas) -> str:
     """Why a what-if is where it is in the ranking, in a manager's words."""
-    k = delta["kpis"]
+    k = deltas.kpis
     won, ct = k["won_per_week"], k["cycle_time_days"]
-    if won["significant"] and won["mean"] is not None:
-        lo, hi = won["ci95"]
-        pct = f" ({won['pct']:+.1f}%)" if won.get("pct") is not None else ""
-        first = (f"{'more' if won['mean'] > 0 else 'fewer'} wins: {won['mean']:+.2f} a week{pct} "
-                 f"[{lo:+.2f}, {hi:+.2f}]")
+    if won.significant and won.mean is not None and won.low is not None and won.high is not None:
+        pct = f" ({won.pct:+.1f}%)" if won.pct is not None else ""
+        first = (f"{'more' if won.mean > 0 else 'fewer'} wins: {won.mean:+.2f} a week{pct} "
+                 f"[{won.low:+.2f}, {won.high:+.2f}]")
     else:
         first = "wins not significantly different"
-    if ct["significant"] and ct["mean"] is not None:
-        lo, hi = ct["ci95"]
-        second = f"cycle time {ct['mean']:+.1f} days [{lo:+.1f}, {hi:+.1f}]"
+    if ct.significant and ct.mean is not None and ct.low is not None and ct.high is not None:
+        second = f"cycle time {ct.mean:+.1f} days [{ct.low:+.1f}, {ct.high:+.1f}]"
     else:
         second = "cycle time not significantly different"
     return f"{first}; {second}"
@@ -117,8 +125,9 @@ def comparison(results: dict[str, RunResult], base: str) -> dict[str, Any]:
     deltas = {name: compare(first, r) for name, r in results.items() if name != base}
     ranking = rank(deltas)
     return {"baseline": base, "replications": len(first.replications), "seed": first.seed,
-            "scenarios": {name: r.summary for name, r in results.items()},
-            "deltas": deltas, "ranking": ranking, "ranking_reasons": {n: rank_reason(deltas[n]) for n in ranking}}
+            "scenarios": {name: r.summary.json() for name, r in results.items()},
+            "deltas": {n: d.json() for n, d in deltas.items()}, "ranking": ranking,
+            "ranking_reasons": {n: rank_reason(deltas[n]) for n in ranking}}
 
 
 COUNTS = ("advanced", "lost", "stuck", "handoffs", "lost_cooled", "lost_handoff")
@@ -136,7 +145,7 @@ class Change:
 
     where: str
     measure: str
-    verdict: str
+    verdict: Verdict
     size: float
     base: float
     other: float
@@ -145,6 +154,8 @@ class Change:
 
 def material_changes(comp: dict[str, Any], name: str, limit: int = 6) -> list[Change]:
     """The largest material, significant changes of what-if `name` per stage and role, largest first.
+
+    Reads comparison.json's form (`comparison()`), so a report of a folder on disk says the same.
 
     Counts at a stage whose volume changed significantly are compared per lead entering the stage:
     fewer losses because fewer leads arrived are not an improvement."""
@@ -172,7 +183,7 @@ def material_changes(comp: dict[str, Any], name: str, limit: int = 6) -> list[Ch
             if change is None:
                 continue
             direction = BETTER.get(m, 0)
-            v = "changed" if direction == 0 else ("better" if direction * (om - bm) > 0 else "worse")
+            v = Verdict.CHANGED if direction == 0 else Verdict.BETTER if direction * (om - bm) > 0 else Verdict.WORSE
             out.append(Change(sid, m, v, change, bm, om, per_lead))
     for role, ms in delta["roles"].items():
         d = ms.get("utilization")
@@ -181,7 +192,7 @@ def material_changes(comp: dict[str, Any], name: str, limit: int = 6) -> list[Ch
         bm, om = base_s["roles"][role]["utilization"]["mean"], other_s["roles"][role]["utilization"]["mean"]
         change = None if bm is None or om is None else _material("utilization", bm, om)
         if change is not None:
-            out.append(Change(f"role {role}", "utilization", "changed", change, bm, om, False))
+            out.append(Change(f"role {role}", "utilization", Verdict.CHANGED, change, bm, om, False))
     out.sort(key=lambda c: -c.size)
     return out[:limit]
 

@@ -17,8 +17,10 @@ from typing import Any
 from sim.atomic import atomic_file, write_text
 from sim.eventlog import EventLog
 from sim.runner import RunResult
+from sim.stats import Stat
+from sim.summary import Summary
 
-__all__ = ["EventLog", "atomic_file", "safe_name", "summary_json", "write_results", "write_text"]
+__all__ = ["EventLog", "atomic_file", "plain", "safe_name", "summary_json", "write_results", "write_text"]
 
 
 def safe_name(name: str, fallback: str = "scenario") -> str:
@@ -26,6 +28,17 @@ def safe_name(name: str, fallback: str = "scenario") -> str:
     path tricks ('/', '..', drive letters) and no control characters; Hebrew stays Hebrew."""
     slug = re.sub(r"[^\w-]+", "-", unicodedata.normalize("NFC", name)).strip("-_.")[:60]
     return slug or fallback
+
+
+def plain(x: Any) -> Any:
+    """A results document with its typed values (Stat, Delta, Summary, ...) in their JSON form."""
+    if hasattr(x, "json") and callable(x.json):
+        return plain(x.json())
+    if isinstance(x, dict):
+        return {k: plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [plain(v) for v in x]
+    return x
 
 
 def _round(x: Any) -> Any:
@@ -39,8 +52,10 @@ def _round(x: Any) -> Any:
     return x
 
 
-def summary_json(summary: dict[str, Any]) -> str:
-    return json.dumps(_round(summary), indent=2, allow_nan=False) + "\n"
+def summary_json(summary: Summary | dict[str, Any]) -> str:
+    """summary.json's text (or any results document's): floats to 10 significant digits, no NaN."""
+    data = summary.json() if isinstance(summary, Summary) else summary
+    return json.dumps(_round(data), indent=2, allow_nan=False) + "\n"
 
 
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -55,8 +70,8 @@ def _stat_cols(name: str) -> list[str]:
     return [f"{name}_mean", f"{name}_low", f"{name}_high"]
 
 
-def _stat_vals(s: dict[str, Any]) -> list[Any]:
-    return [s["mean"], s["ci95"][0], s["ci95"][1]]
+def _stat_vals(s: Stat) -> list[Any]:
+    return [s.mean, s.low, s.high]
 
 
 def write_results(out: Path, result: RunResult, scenario_text: str | None = None) -> list[Path]:
@@ -70,13 +85,13 @@ def write_results(out: Path, result: RunResult, scenario_text: str | None = None
     if scenario_text is not None:
         write_text(out / "scenario.yaml", scenario_text)
         written.append(out / "scenario.yaml")
-    measures = list(next(iter(s["stages"].values())))
+    measures = list(next(iter(s.stages.values())))
     header = ["stage", "name", "roles"] + [c for m in measures for c in _stat_cols(m)]
     rows = [[st.id, st.display_name, "/".join(st.roles),
-             *(v for m in measures for v in _stat_vals(s["stages"][st.id][m]))] for st in sc.stages]
+             *(v for m in measures for v in _stat_vals(s.stages[st.id][m]))] for st in sc.stages]
     _csv(out / "stages.csv", header, rows)
-    staff_rows = [[n, d["role"], ";".join(d["stages"]), d["capacity"], *_stat_vals(d["utilization"]), d["overloaded"]]
-                  for n, d in s["staff"].items()]
+    staff_rows = [[n, d.role, ";".join(d.stages), d.capacity, *_stat_vals(d.utilization), d.overloaded]
+                  for n, d in s.staff.items()]
     _csv(out / "staff.csv", ["person", "role", "stages", "capacity", *_stat_cols("utilization"), "overloaded"],
          staff_rows)
     _csv(out / "weekly.csv", ["replication", "start_day", "end_day", "kind", "name", "value"], _weekly_rows(result))

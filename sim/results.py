@@ -6,6 +6,7 @@ features read it, so keys only get added, never renamed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +15,8 @@ from sim.engine import Replication
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 from sim.stability import stability
-from sim.stats import stat
+from sim.stats import Stat, stat
+from sim.summary import PersonFigures, RoleFigures, Summary
 from sim.team import build_team, focus_limit
 
 __all__ = ["KPIS", "STAGE_MEASURES", "collect", "summarize"]
@@ -89,14 +91,14 @@ def collect(rep: Replication) -> ReplicationResult:
     return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl)
 
 
-def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> dict[str, Any]:
-    """summary.json: every measure as {"mean", "ci95"} over the replications."""
+def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> Summary:
+    """Every measure as a mean with its 95% CI over the replications."""
     def over(get: Any) -> list[float | None]:
         return [get(r) for r in results]
 
     kpis = {k: stat(over(lambda r, k=k: r.kpis[k]), _bounds(k)) for k in KPIS}
-    for q in ("p50", "p90"):
-        kpis["cycle_time_days"][q] = stat(over(lambda r, q=q: r.kpis[f"cycle_time_{q}"]))["mean"]
+    p50, p90 = (stat(over(lambda r, q=q: r.kpis[f"cycle_time_{q}"])).mean for q in ("p50", "p90"))
+    kpis["cycle_time_days"] = dataclasses.replace(kpis["cycle_time_days"], p50=p50, p90=p90)
     stages = {s.id: {m: stat(over(lambda r, s=s, m=m: r.stages[s.id][m]), _bounds(m)) for m in STAGE_MEASURES}
               for s in scenario.stages}
     team = build_team(scenario)
@@ -104,29 +106,16 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
     staff = {}
     for m in team.people:
         u = stat(over(lambda r, m=m: r.staff[m.name]), UNIT)
-        staff[m.name] = {"role": m.role, "stages": list(m.stages), "capacity": m.capacity,
-                         "utilization": u, "overloaded": bool(u["mean"] is not None and u["mean"] > threshold)}
-    roles = {r: {"headcount": len(team.of_role(r)), "utilization": stat(over(lambda x, r=r: x.roles[r]), UNIT)}
-             for r in scenario.roles}
+        staff[m.name] = PersonFigures(m.role, m.stages, m.capacity, u, bool(u.mean is not None and u.mean > threshold))
+    roles = {r: RoleFigures(len(team.of_role(r)), stat(over(lambda x, r=r: x.roles[r]), UNIT)) for r in scenario.roles}
     customers = {k: stat(over(lambda r, k=k: r.customers[k]), _bounds(k)) for k in results[0].customers}
-    return {
-        "scenario": scenario.name,
-        "replications": len(results),
-        "seed": seed,
-        "horizon_days": scenario.horizon / 24,
-        "warmup_days": scenario.warmup / 24,
-        "kpis": kpis,
-        "stages": stages,
-        "staff": staff,
-        "roles": roles,
-        "bottleneck": _bottleneck(stages),
-        "flows": _flows(scenario, results),
-        "customers": customers if scenario.customers else None,
-        "overload_threshold": threshold,
-        "stage_names": {st.id: st.display_name for st in scenario.stages},
-        "focus_limit": focus_limit(scenario),
-        "stability": stability(scenario, results),
-    }
+    return Summary(
+        scenario=scenario.name, replications=len(results), seed=seed, horizon_days=scenario.horizon / 24,
+        warmup_days=scenario.warmup / 24, kpis=kpis, stages=stages, staff=staff, roles=roles,
+        bottleneck=_bottleneck(stages), flows=_flows(scenario, results),
+        customers=customers if scenario.customers else None, overload_threshold=threshold,
+        stage_names={st.id: st.display_name for st in scenario.stages}, focus_limit=focus_limit(scenario),
+        stability=stability(scenario, results))
 
 
 
@@ -139,9 +128,9 @@ def _bounds(measure: str) -> tuple[float, float]:
     return UNIT if measure in _SHARES else (0.0, math.inf)
 
 
-def _flows(scenario: Scenario, results: Sequence[ReplicationResult]) -> dict[str, dict[str, Any]]:
+def _flows(scenario: Scenario, results: Sequence[ReplicationResult]) -> dict[str, dict[str, Stat]]:
     """Per stage and target: visits per replication that went there (the map's arrows)."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, Stat]] = {}
     for s in scenario.stages:
         targets = list(s.outcomes)
         if s.decay is not None and s.decay.cooled not in targets:
@@ -152,9 +141,9 @@ def _flows(scenario: Scenario, results: Sequence[ReplicationResult]) -> dict[str
     return out
 
 
-def _bottleneck(stages: dict[str, dict[str, Any]]) -> str:
+def _bottleneck(stages: dict[str, dict[str, Stat]]) -> str:
     """The stage where the most leads wait for a first touch, on average (Little's law)."""
     def waiting(sid: str) -> float:
-        m = stages[sid]["waiting"]["mean"]
+        m = stages[sid]["waiting"].mean
         return -math.inf if m is None else float(m)
     return max(stages, key=waiting)

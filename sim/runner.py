@@ -11,13 +11,13 @@ import concurrent.futures as cf
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sim.engine import EventRow, Replication
 from sim.eventlog import EventLog, EventPart
 from sim.metrics import ReplicationResult
 from sim.results import collect, summarize
 from sim.schema import Scenario
+from sim.summary import Summary
 from sim.workers import default_workers, drop_pool, pool, start_workers
 
 __all__ = ["RunResult", "default_workers", "simulate", "start_workers"]  # the last two from sim.workers
@@ -27,7 +27,7 @@ class RunResult:
     scenario: Scenario
     seed: int
     replications: tuple[ReplicationResult, ...]
-    summary: dict[str, Any]
+    summary: Summary
 
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,

@@ -16,16 +16,17 @@ answers, and a manager must be told so. Two signs, both measured:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sim.distributions import mean_of
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
-from sim.stats import stat
+from sim.stats import Stat, stat
 from sim.team import Team, build_team
 
-__all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "stability"]
+__all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "GrowingQueue", "Stability", "stability"]
 
 LOAD_LIMIT = 1.0
 """Offered work above the hours open: no steady state."""
@@ -34,6 +35,31 @@ MIN_GROWTH = 5.0
 """A queue that grows over the measured period by a quarter of its average, and by at least 5 leads, is
 growing; it makes the team unstable when the people it waits for are saturated (95% busy or more)."""
 SATURATED = 0.95
+
+
+@dataclass(frozen=True)
+class GrowingQueue:
+    growth_per_week: Stat
+    """Leads added to the stage per week over the measured period (slope of a line per replication)."""
+    average: float
+    """Leads in the stage on average."""
+
+
+@dataclass(frozen=True)
+class Stability:
+    """summary.json's `stability`: whether the run has a steady state, and if not, who and where."""
+
+    stable: bool
+    people: Mapping[str, Stat]
+    """Person -> offered work as a share of their open hours, for those above LOAD_LIMIT."""
+    growing_queues: Mapping[str, GrowingQueue]
+    message: str
+
+    def json(self) -> dict[str, Any]:
+        return {"stable": self.stable, "people": {n: {"load": v.json()} for n, v in self.people.items()},
+                "growing_queues": {sid: {"growth_per_week": q.growth_per_week.json(), "average": q.average}
+                                   for sid, q in self.growing_queues.items()},
+                "message": self.message}
 
 
 def _offered(sc: Scenario, team: Team, r: ReplicationResult, weeks: float) -> dict[str, float]:
@@ -62,8 +88,8 @@ def _slope(ys: Sequence[float], xs: Sequence[float]) -> float:
     return math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
 
 
-def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> dict[str, Any]:
-    """summary.json's `stability`: whether the run has a steady state, and if not, who and where."""
+def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> Stability:
+    """Whether the run has a steady state, and if not, who and where."""
     warmup = sc.warmup
     team = build_team(sc)
     loads: dict[str, list[float]] = {}
@@ -85,28 +111,28 @@ def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> dict[str, A
             ys = [tl.wip[i][k] for i in measured]
             growth[st.id].append(_slope(ys, mids))
             level[st.id].append(math.fsum(ys) / len(ys) if ys else 0.0)
-    people = {n: {"load": stat(v)} for n, v in loads.items()
-              if all(math.isfinite(x) for x in v) and (stat(v)["mean"] or 0.0) > LOAD_LIMIT}
+    people = {n: stat(v) for n, v in loads.items()
+              if all(math.isfinite(x) for x in v) and (stat(v).mean or 0.0) > LOAD_LIMIT}
     busy = {n: math.fsum(r.staff[n] for r in results) / len(results) for n in loads}
     queues = {}
     for st in sc.stages:
         s = stat(growth[st.id])
         avg = math.fsum(level[st.id]) / len(level[st.id]) if level[st.id] else 0.0
-        lo = s["ci95"][0]
+        lo = s.low
         saturated = max((busy[m.name] for m in team.responsible(st)), default=0.0) >= SATURATED
-        grows = s["mean"] is not None and lo is not None and lo > 0 and \
-            s["mean"] * span >= max(GROWTH_SHARE * avg, MIN_GROWTH)
+        grows = s.mean is not None and lo is not None and lo > 0 and \
+            s.mean * span >= max(GROWTH_SHARE * avg, MIN_GROWTH)
         if grows and saturated:  # a queue filling behind people who are never free, not a warm-up transient
-            queues[st.id] = {"growth_per_week": s, "average": avg}
+            queues[st.id] = GrowingQueue(s, avg)
     stable = not people and not queues
-    return {"stable": stable, "people": people, "growing_queues": queues, "message": _message(people, queues)}
+    return Stability(stable, people, queues, _message(people, queues))
 
 
-def _message(people: dict[str, Any], queues: dict[str, Any]) -> str:
+def _message(people: Mapping[str, Stat], queues: Mapping[str, GrowingQueue]) -> str:
     if not people and not queues:
         return "steady: every person's offered work fits their hours and no queue grows over the run"
-    parts = [f"{n} is offered {100 * (d['load']['mean'] or 0):.0f}% of their hours" for n, d in people.items()]
-    parts += [f"the queue at {sid} grows by {q['growth_per_week']['mean']:.1f} leads a week"
+    parts = [f"{n} is offered {100 * (d.mean or 0):.0f}% of their hours" for n, d in people.items()]
+    parts += [f"the queue at {sid} grows by {q.growth_per_week.mean or 0:.1f} leads a week"
               for sid, q in queues.items()]
     return ("UNSTABLE — demand exceeds capacity: " + "; ".join(parts) + ". There is no steady state: cycle time "
             "and waits grow with the horizon, so these figures depend on how long the run is.")

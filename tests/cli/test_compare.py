@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from salesmap.cli import main
-from sim.compare import rank, verdict
+from sim.compare import Deltas, rank
+from sim.stats import Delta, paired_delta
 from tests.cli.test_run import SMALL
 
 Write = Callable[[str, str], Path]
@@ -93,13 +94,20 @@ def test_bad_files_and_existing_results(write_yaml: Write, tmp_path: Path,
     assert (out / "comparison.json").read_bytes() == before
 
 
+def _d(measure: str, mean: float, significant: bool, half: float = 0.01) -> Delta:
+    """A paired difference of four replications with this mean, significant or not (common noise)."""
+    base = [10.0, 11.0, 12.0, 13.0]
+    noise = [-half, half, -half, half] if significant else [-50 * abs(mean) - 1, 50 * abs(mean) + 1, 0.0, 0.0]
+    d = paired_delta(base, [b + mean + e for b, e in zip(base, noise, strict=True)],
+                     {"cycle_time_days": -1, "won_per_week": +1}[measure])
+    assert d.significant is significant
+    return d
+
+
 def test_ranking_never_rewards_losing_wins() -> None:
-    def d(ct: float, ct_sig: bool, won: float, won_sig: bool) -> dict:  # type: ignore[type-arg]
-        k: dict[str, dict[str, Any]] = {"cycle_time_days": {"mean": ct, "significant": ct_sig},
-                                        "won_per_week": {"mean": won, "significant": won_sig}}
-        for m, v in k.items():
-            v["verdict"] = verdict(m, v)
-        return {"kpis": k}
+    def d(ct: float, ct_sig: bool, won: float, won_sig: bool) -> Deltas:
+        return Deltas({"cycle_time_days": _d("cycle_time_days", ct, ct_sig),
+                       "won_per_week": _d("won_per_week", won, won_sig)}, {}, {})
     deltas = {"faster-fewer": d(-9, True, -0.5, True), "faster": d(-2, True, 0.01, False),
               "noise": d(-5, False, 0.0, False), "more-wins": d(1, False, 0.3, True)}
     assert rank(deltas) == ["more-wins", "faster", "noise", "faster-fewer"]
@@ -109,13 +117,10 @@ def test_a_larger_win_gain_ranks_first_and_each_place_says_why() -> None:
     """+1.9% wins ranked above +5.6% wins with a slower cycle; the gain now comes first."""
     from sim.compare import rank_reason
 
-    def d(ct: float, ct_sig: bool, won: float, won_sig: bool) -> dict:  # type: ignore[type-arg]
-        k = {"cycle_time_days": {"mean": ct, "significant": ct_sig, "ci95": [ct - 1, ct + 1]},
-             "won_per_week": {"mean": won, "significant": won_sig, "ci95": [won - 0.01, won + 0.01],
-                              "pct": won * 100}}
-        for m, v in k.items():
-            v["verdict"] = verdict(m, v)
-        return {"kpis": k}
+    def d(ct: float, ct_sig: bool, won: float, won_sig: bool) -> Deltas:
+        c = dataclasses.replace(_d("cycle_time_days", ct, ct_sig), ci95=(ct - 1, ct + 1))
+        w = dataclasses.replace(_d("won_per_week", won, won_sig), ci95=(won - 0.01, won + 0.01), pct=won * 100)
+        return Deltas({"cycle_time_days": c, "won_per_week": w}, {}, {})
     deltas = {"small-gain-faster": d(-3, True, 0.019, True), "big-gain-slower": d(4, True, 0.056, True)}
     assert rank(deltas) == ["big-gain-slower", "small-gain-faster"]
     why = rank_reason(deltas["big-gain-slower"])

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from optimize.assign import Objective
 from optimize.recommend import judge
+from sim.stats import Delta, Verdict
 
 
-def _d(verdict: str, mean: float = 0.0) -> dict[str, Any]:
-    return {"mean": mean, "ci95": [mean - 1, mean + 1], "verdict": verdict}
+def _d(verdict: str, mean: float = 0.0) -> Delta:
+    return Delta(mean, (mean - 1, mean + 1), 10, significant=verdict != "same", verdict=Verdict(verdict))
 
 
-def _kpis(**verdicts: str) -> dict[str, Any]:
+def _kpis(**verdicts: str) -> dict[str, Delta]:
     base = {"won_per_week": "same", "revenue_per_week": "same", "cycle_time_days": "same",
             "max_utilization": "better"}
     return {k: _d(v) for k, v in {**base, **verdicts}.items()}

@@ -9,12 +9,14 @@ import pytest
 import optimize.search
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
-from optimize.recommend import Verdict
+from optimize.recommend import Verification
 from optimize.search import search
 from optimize.workload import measure_workload
+from sim.compare import Deltas
 from sim.runner import RunResult, simulate
 from sim.scenario import load_scenario, resolved_data
 from sim.schema import Scenario
+from sim.stats import Delta, Verdict
 from tests.conftest import SCENARIOS
 
 FILE = SCENARIOS / "one-rep-five-stages.yaml"
@@ -25,14 +27,14 @@ def _fake(fresh_passes_from: int) -> Any:
     k-th plan asked about (best first) holds when k >= `fresh_passes_from`."""
     asked: list[int] = []
 
-    def verify(objective: object, before: RunResult, scenario: Scenario) -> Verdict:
+    def verify(objective: object, before: RunResult, scenario: Scenario) -> Verification:
         ok = True
         if before.seed != SEED:
             asked.append(1)
             ok = len(asked) > fresh_passes_from
-        kpis = {m: {"mean": -0.1, "ci95": [-0.2, -0.0], "verdict": "better" if m == "max_utilization" else "same"}
+        kpis = {m: Delta(-0.1, (-0.2, -0.0), 2, verdict=Verdict.BETTER if m == "max_utilization" else Verdict.SAME)
                 for m in ("cycle_time_days", "won_per_week", "win_rate", "max_utilization", "revenue_per_week")}
-        return Verdict(ok, "holds" if ok else "fails on the fresh seed", before, {"kpis": kpis, "roles": {}})
+        return Verification(ok, "holds" if ok else "fails on the fresh seed", before, Deltas(kpis, {}, {}))
     return verify
 
 

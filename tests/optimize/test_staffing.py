@@ -6,13 +6,13 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from optimize.erlang import chords, erlang_c, mean_wait
 from salesmap.cli import main
 from sim.scenario import load_scenario
+from sim.stats import Delta, Verdict
 from tests.conftest import SCENARIOS
 from tests.sim.queueing import mmc_wait
 
@@ -97,9 +97,10 @@ def test_targets_that_cannot_be_met_say_why(tmp_path: Path, capsys: pytest.Captu
     assert not (tmp_path / "s.yaml").exists()
 
 
-def _k(won: str = "same", rev: str = "same", rev_mean: float = 0.0) -> dict[str, Any]:
-    return {"won_per_week": {"mean": -0.1, "ci95": [-0.2, -0.01], "verdict": won},
-            "revenue_per_week": {"mean": rev_mean, "ci95": [rev_mean - 100, rev_mean + 100], "verdict": rev}}
+def _k(won: str = "same", rev: str = "same", rev_mean: float = 0.0) -> dict[str, Delta]:
+    return {"won_per_week": Delta(-0.1, (-0.2, -0.01), 10, significant=won != "same", verdict=Verdict(won)),
+            "revenue_per_week": Delta(rev_mean, (rev_mean - 100, rev_mean + 100), 10, significant=rev != "same",
+                                      verdict=Verdict(rev))}
 
 
 @pytest.mark.parametrize(("validated", "kpis", "cost_change", "status"), [
@@ -110,13 +111,13 @@ def _k(won: str = "same", rev: str = "same", rev_mean: float = 0.0) -> dict[str,
     (True, _k(rev="worse", rev_mean=-500.0), +10_000.0, "loses_revenue"),  # a hire that also loses revenue
     (True, _k(), +380_000.0, "met"),
 ])
-def test_a_staffing_is_recommended_only_if_it_holds_and_pays(validated: bool, kpis: dict[str, Any],
+def test_a_staffing_is_recommended_only_if_it_holds_and_pays(validated: bool, kpis: dict[str, Delta],
                                                             cost_change: float, status: str) -> None:
     from optimize.staffing import _verdict, money_per_year
 
     money = money_per_year(cost_change, kpis["revenue_per_week"])
     assert _verdict(validated, kpis, money)[0] == status
-    assert money["net_per_year"]["mean"] == pytest.approx(52.18 * kpis["revenue_per_week"]["mean"] - cost_change)
+    assert money["net_per_year"]["mean"] == pytest.approx(52.18 * (kpis["revenue_per_week"].mean or 0) - cost_change)
 
 
 @pytest.mark.slow

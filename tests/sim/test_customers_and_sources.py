@@ -63,8 +63,8 @@ customers:
   check_in: {stage: check, every: 1w}
   churn: {per_year: 0.2, late_after: 1d, late_multiplier: 10}
 """
-    busy = simulate(_customers(load_yaml, 1, "4h", extra), replications=3).summary["customers"]
-    calm = simulate(_customers(load_yaml, 12, "4h", extra), replications=3).summary["customers"]
+    busy = simulate(_customers(load_yaml, 1, "4h", extra), replications=3).summary.json()["customers"]
+    calm = simulate(_customers(load_yaml, 12, "4h", extra), replications=3).summary.json()["customers"]
     # 60 check-ins of 4h a week for one person (240h > 168h): many start late, until the churn they
     # cause shrinks the base enough for one person (measured: 49% late)
     assert busy["late_checkin_share"]["mean"] > 0.25

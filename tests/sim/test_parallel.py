@@ -82,7 +82,7 @@ def test_a_script_without_a_main_guard_still_runs_in_parallel(tmp_path: Path) ->
         "from sim.runner import simulate\nfrom sim.scenario import load_scenario\n"
         f"sc = load_scenario({str(SCENARIOS / 'mm3.yaml')!r})\n"
         "sc = sc.model_copy(update={'horizon': sc.warmup + 200.0})\n"
-        "print('won', simulate(sc, replications=3, workers=2).summary['kpis']['won_per_week']['mean'])\n")
+        "print('won', simulate(sc, replications=3, workers=2).summary.kpi('won_per_week'))\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).parents[2], check=False)
     assert done.returncode == 0, done.stderr

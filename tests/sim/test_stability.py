@@ -35,7 +35,7 @@ stages:
 
 def test_a_person_facing_175_percent_of_their_hours_is_unstable(load_yaml: Callable[[str], Scenario]) -> None:
     """The run showed 100% busy and a finite cycle time; doubling the horizon nearly doubled it."""
-    st = simulate(load_yaml(OVERLOADED), workers=1).summary["stability"]
+    st = simulate(load_yaml(OVERLOADED), workers=1).summary.json()["stability"]
     assert st["stable"] is False
     load = st["people"]["agent-1"]["load"]
     assert load["ci95"][0] <= 1.75 <= load["ci95"][1]  # offered = arrivals x mean work / hours open
@@ -48,7 +48,7 @@ def test_a_person_facing_175_percent_of_their_hours_is_unstable(load_yaml: Calla
 def test_stable_teams_are_stable(name: str) -> None:
     sc = load_scenario(SCENARIOS / name)
     short = sc.model_copy(update={"horizon": sc.warmup + 26 * 168.0})
-    st = simulate(short, replications=4, workers=1).summary["stability"]
+    st = simulate(short, replications=4, workers=1).summary.json()["stability"]
     assert st["stable"], st["message"]
 
 
