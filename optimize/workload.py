@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sim.distributions import mean_of
 from sim.runner import RunResult
-from sim.schema import Scenario
+from sim.schema import STALLED, Scenario
 from sim.stats import stat
 from sim.team import build_team
 
@@ -110,7 +110,7 @@ def measure_workload(sc: Scenario, run: RunResult) -> Workload:
                             tuple(eligible), util))
     main_flow = {}
     for st in sc.stages:
-        nxt = [(p, t) for t, p in st.outcomes.items() if t not in ("won", "lost")]
+        nxt = [(p, t) for t, p in st.probabilities.items() if t not in ("won", "lost", STALLED)]
         if nxt:
             main_flow[st.id] = max(nxt)[1]
     fp = sc.focus_penalty

@@ -18,7 +18,10 @@ KPI_LABELS = {
     "leads_per_week": ("Leads per week", ""),
     "time_in_pipeline_days": ("Time in pipeline (won or lost)", "days"),
     "wip": ("Leads in pipeline (average)", ""),
+    "stalled_per_week": ("Stalled per week (stay open, no work)", ""),
 }
+SHOWN_WHEN_USED = {"stalled_per_week"}
+"""Figures of features a scenario may not use: a row only when they are not zero."""
 
 
 def _num(x: float | None, unit: str = "", digits: int = 1) -> str:
@@ -46,7 +49,9 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     k.add_column("mean [95% CI]", justify="right")
     k.add_column("p50 / p90", justify="right")
     for key, (label, unit) in KPI_LABELS.items():
-        s = summary["kpis"][key]
+        s = summary["kpis"].get(key)
+        if s is None or (key in SHOWN_WHEN_USED and not s["mean"]):
+            continue
         pct = f"{_num(s.get('p50'))} / {_num(s.get('p90'))}" if "p50" in s else ""
         k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
     console.print(k)
@@ -55,13 +60,16 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
               title_justify="left", caption="means; 95% CIs in stages.csv and summary.json. advanced = did not end "
               "lost; wait = hours to first touch; days = time in stage",
               caption_justify="left")
-    for col in ("stage", "entered", "advanced", "lost", "conv.", "wait h", "days", "stuck", "handoffs"):
+    stalls = any((m.get("stalled") or {}).get("mean") for m in summary["stages"].values())
+    for col in ("stage", "entered", "advanced", "lost", *(("stalled",) if stalls else ()), "conv.", "wait h", "days",
+                "stuck", "handoffs"):
         f.add_column(col, justify="left" if col == "stage" else "right", no_wrap=True)
     names = summary.get("stage_names", {})
     for sid, m in summary["stages"].items():
         style = "bold red" if sid == summary["bottleneck"] else None
+        stalled = (_num(m["stalled"]["mean"], digits=0),) if stalls else ()
         f.add_row(Text(names.get(sid, sid)), _num(m["entered"]["mean"], digits=0),
-                  _num(m["advanced"]["mean"], digits=0), _num(m["lost"]["mean"], digits=0),
+                  _num(m["advanced"]["mean"], digits=0), _num(m["lost"]["mean"], digits=0), *stalled,
                   _num(m["conversion_rate"]["mean"], "%", 0),
                   _num(m["wait_hours"]["mean"]),
                   _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),

@@ -60,7 +60,7 @@ def visits_per_lead(sc: Scenario) -> dict[str, float]:
     index = {sid: i for i, sid in enumerate(ids)}
     p = np.zeros((len(ids), len(ids)))
     for s in sc.stages:
-        for target, prob in s.outcomes.items():
+        for target, prob in s.probabilities.items():
             if target not in TERMINALS and target in index:
                 p[index[s.id], index[target]] += prob
     try:

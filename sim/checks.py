@@ -10,7 +10,7 @@ import difflib
 from collections import deque
 
 from sim.errors import Problem
-from sim.schema import TERMINALS, Scenario
+from sim.schema import STALLED, TERMINALS, Scenario
 from sim.team import build_team
 
 __all__ = ["check_scenario", "human_hours"]
@@ -70,16 +70,19 @@ def _stage_references(sc: Scenario) -> list[Problem]:
     role_list = list(sc.roles)
     seen: set[str] = set()
     for i, s in enumerate(sc.stages):
-        if s.id in TERMINALS:
-            out.append(_p(("stages", i, "id"), "won and lost are outcomes, not stage ids", s.id))
+        if s.id in (*TERMINALS, STALLED):
+            out.append(_p(("stages", i, "id"), "won, lost and stalled are outcomes, not stage ids", s.id))
         if s.id in seen:
             out.append(_p(("stages", i, "id"), "duplicate stage id", s.id))
         seen.add(s.id)
         out += [_p(("stages", i, "role"), _unknown("role", r, role_list), r) for r in s.roles if r not in sc.roles]
         out += [_p(("stages", i, "activities", j, "role"), _unknown("role", a.role, role_list), a.role)
                 for j, a in enumerate(s.activities or ()) if a.role is not None and a.role not in sc.roles]
-        out += [_p(("stages", i, "outcomes", t), _unknown("outcome", t, ids, "won, lost, "), t)
-                for t in s.outcomes if t not in known and t not in TERMINALS]
+        out += [_p(("stages", i, "outcomes", t), _unknown("outcome", t, ids, "won, lost, stalled, "), t)
+                for t in s.outcomes if t not in known and t not in (*TERMINALS, STALLED)]
+        revival = s.revival
+        if revival is not None and revival[0] not in known:
+            out.append(_p(("stages", i, "outcomes", STALLED, "to"), _unknown("stage", revival[0], ids), revival[0]))
         if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in known:
             out.append(_p(("stages", i, "decay", "cooled"),
                           _unknown("stage", s.decay.cooled, ids, "lost, "), s.decay.cooled))
@@ -123,6 +126,10 @@ def _role_and_customer_references(sc: Scenario) -> list[Problem]:
         i = ids.index(ref)
         out += [_p(("stages", i, "outcomes", t), "a customer stage ends in won (customer kept) or lost (churned)", t)
                 for t in sc.stages[i].outcomes if t not in TERMINALS]
+    for i, s in enumerate(sc.stages):
+        if STALLED in s.outcomes and s.id in {cu.onboarding, cu.check_in.stage if cu.check_in else None}:
+            out.append(_p(("stages", i, "outcomes", STALLED), "a customer stage cannot stall: its outcomes are "
+                          "won (customer kept) or lost (churned)", STALLED))
     return out
 
 
@@ -194,7 +201,9 @@ def _responsibility(sc: Scenario) -> list[Problem]:
 def _successors(sc: Scenario) -> dict[str, set[str]]:
     succ: dict[str, set[str]] = {}
     for s in sc.stages:
-        nxt = {t for t, p in s.outcomes.items() if p > 0}
+        nxt = {t for t, p in s.probabilities.items() if p > 0}
+        if s.revival is not None:
+            nxt.add(s.revival[0])
         if s.decay is not None:
             nxt.add(s.decay.cooled)
         if sc.handoff is not None and sc.handoff.loss > 0:
@@ -225,12 +234,12 @@ def _flow(sc: Scenario) -> list[Problem]:
     for a, bs in succ.items():
         for b in bs:
             pred.setdefault(b, set()).add(a)
-    can_end = _reach(set(TERMINALS), pred)
+    can_end = _reach({*TERMINALS, STALLED}, pred)
     for i, s in enumerate(sc.stages):
         if s.id not in reached:
             out.append(_p(("stages", i, "id"), "no lead can reach this stage: no source enters it and no "
                           "outcome with probability > 0 leads to it", s.id))
         elif s.id not in can_end:
             out.append(_p(("stages", i, "outcomes"), f"leads in stage {s.id!r} loop forever: no path from "
-                          "it reaches won or lost", dict(s.outcomes)))
+                          "it reaches won, lost or stalled", s.probabilities))
     return out

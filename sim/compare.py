@@ -23,7 +23,7 @@ BETTER: dict[str, int] = {
     "time_in_pipeline_days": -1, "wip": -1,
     "entered": 0, "advanced": +1, "lost": -1, "conversion_rate": +1, "wait_hours": -1, "work_hours": -1,
     "time_in_stage_days": -1, "stuck": -1, "waiting": -1, "handoffs": -1, "lost_cooled": -1,
-    "lost_handoff": -1, "stuck_at_end": -1, "utilization": 0,
+    "lost_handoff": -1, "stuck_at_end": -1, "utilization": 0, "stalled_per_week": -1, "stalled": -1,
 }
 
 

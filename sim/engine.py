@@ -19,7 +19,7 @@ import simpy
 from sim.calendar import calendar_for
 from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, PersonState, Pool
-from sim.lead import LOST, WON, EventRow, Lead, Process
+from sim.lead import LOST, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.schema import WEEKDAYS, Scenario, Stage
 from sim.streams import Streams, lead_keys
@@ -54,8 +54,9 @@ class StageRun:
         self.acts = [ActivityRun(a.name, p, dist(a.work, f"work:{spec.id}:{a.name}"), a.role or "/".join(spec.roles))
                      for a, p in zip(spec.work_items, pools, strict=True)]
         self.wait: Draw | None = dist(spec.wait, f"wait:{spec.id}") if spec.wait else None
-        self.targets: list[Any] = list(spec.outcomes)  # ids for now; resolved to StageRun in link()
-        probs = list(spec.outcomes.values())
+        probabilities = spec.probabilities
+        self.targets: list[Any] = list(probabilities)  # ids for now; resolved to StageRun in link()
+        probs = list(probabilities.values())
         self.cum = [sum(probs[: i + 1]) for i in range(len(probs))]
         self.pick = uniform(f"outcome:{spec.id}")
         self.decay = spec.decay
@@ -64,11 +65,18 @@ class StageRun:
         self.stuck_after = spec.stuck_after
         self.active: dict[Lead, float] | None = {} if spec.stuck_after else None
         self.stuck_at_end = 0
+        self.after: dict[str, Draw] = {t: dist(d, f"after:{spec.id}:{t}") for t, d in spec.timed.items()}
+        """Outcome id -> its own time until the lead leaves (empty for most stages)."""
+        self.revive_to: Any = spec.revival[0] if spec.revival else None
+        self.stalled_since: list[float] = []
+        """When each deal that stalled here for good entered the stage (for stuck figures at the end)."""
 
     def link(self, by_id: dict[str, StageRun]) -> None:
         self.targets = [by_id.get(t, t) for t in self.targets]
         if self.cooled is not None:
             self.cooled = by_id.get(self.cooled, self.cooled)
+        if self.revive_to is not None:
+            self.revive_to = by_id[self.revive_to]
 
     def choose(self, waited: float, key: int, n: int) -> tuple[Any, bool]:
         """The outcome of lead `key`'s n-th visit, whose first touch came `waited` hours after arrival;
@@ -100,7 +108,7 @@ class Replication:
         self.handoff_delay = (self.streams.keyed(scenario.handoff.delay, "handoff:delay")
                               if scenario.handoff and scenario.handoff.delay else None)
         # pipeline tallies (measured period only, except the live counters)
-        self.arrived = self.won = self.lost = self.handoff_count = 0
+        self.arrived = self.won = self.lost = self.handoff_count = self.stalled = 0
         self.revenue = self.cycle_sum = self.pipeline_time_sum = 0.0
         self.cycle = Histogram()
         self.in_pipeline = StageTally()
@@ -212,6 +220,10 @@ class Replication:
         while isinstance(target, StageRun):
             target, _ = yield from self.visit(lead, target)
         now = self.env.now
+        if target == STALLED:
+            if self.log is not None:
+                self.log((self.replication, lead.case, STALLED, "", "complete", now, "", ""))
+            return
         self.in_pipeline.move(now, -1)
         measured = now >= self.warmup
         if measured:
@@ -284,11 +296,36 @@ class Replication:
             if st.wait is not None:
                 yield env.timeout(st.wait(key, n))
             target, cooled = st.choose(first - entered, key, n)
+            if st.after:
+                after = st.after.get(target.id if isinstance(target, StageRun) else target)
+                if after is not None:
+                    yield env.timeout(after(key, n))
+            if target == STALLED:
+                if st.revive_to is None:
+                    self._stall(lead, st, entered, effort_total)
+                    return target, first
+                self._leave(lead, st, entered, effort_total, st.revive_to, False, False, STALLED)
+                return st.revive_to, first
         self._leave(lead, st, entered, effort_total, target, cooled, dropped)
         return target, first
 
+    def _stall(self, lead: Lead, st: StageRun, entered: float, effort: float) -> None:
+        """A deal that stalls for good: it stays in the stage and the pipeline, with no further work."""
+        now = self.env.now
+        if st.active is not None:
+            del st.active[lead]
+            st.stalled_since.append(entered)
+        if now < self.warmup:
+            return
+        tally = st.tally
+        tally.stalled += 1
+        tally.work_sum += effort
+        tally.flows[STALLED] = tally.flows.get(STALLED, 0) + 1
+        self.stalled += 1
+
     def _leave(self, lead: Lead, st: StageRun, entered: float, effort: float, target: Any,
-               cooled: bool, dropped: bool) -> None:
+               cooled: bool, dropped: bool, outcome: str | None = None) -> None:
+        """`outcome` names the flow when it is not the target (a stalled deal revived into a stage)."""
         now = self.env.now
         tally = st.tally
         tally.move(now, -1)
@@ -301,7 +338,7 @@ class Replication:
         tally.time_sum += now - entered
         tally.time_n += 1
         tally.work_sum += effort
-        key = target.id if isinstance(target, StageRun) else target
+        key = outcome or (target.id if isinstance(target, StageRun) else target)
         tally.flows[key] = tally.flows.get(key, 0) + 1
         if target == LOST:
             tally.lost += 1
@@ -374,12 +411,12 @@ class Replication:
         self._period_start = now
 
     def _sweep_stuck(self) -> None:
-        """Count visits still in progress at the horizon that had become stuck."""
+        """Count visits still in progress at the horizon, and deals stalled for good, that had become stuck."""
         for st in self.stages:
             if st.active is None:
                 continue
             limit = st.stuck_after
-            for entered in st.active.values():
+            for entered in (*st.active.values(), *st.stalled_since):
                 if self.horizon - entered > limit:  # type: ignore[operator]
                     st.stuck_at_end += 1
                     if entered + limit >= self.warmup:  # type: ignore[operator]

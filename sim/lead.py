@@ -10,10 +10,11 @@ import simpy
 if TYPE_CHECKING:
     from sim.dispatch import PersonState
 
-__all__ = ["LOST", "WON", "EventRow", "Lead", "Process"]
+__all__ = ["LOST", "STALLED", "WON", "EventRow", "Lead", "Process"]
 
 WON = "won"
 LOST = "lost"
+STALLED = "stalled"
 
 EventRow = tuple[int, str, str, str, str, float, str, str]
 """(replication, case_id, activity, stage, lifecycle, time in hours, resource, role)."""

@@ -49,10 +49,10 @@ class StageTally:
     """One stage's counts in one replication (measured period only), plus its live WIP."""
 
     __slots__ = ("advanced", "area", "count", "entered", "flows", "handoffs", "last", "lost", "lost_cooled",
-                 "lost_handoff", "stuck", "time_n", "time_sum", "wait_n", "wait_sum", "work_sum")
+                 "lost_handoff", "stalled", "stuck", "time_n", "time_sum", "wait_n", "wait_sum", "work_sum")
 
     def __init__(self) -> None:
-        self.entered = self.advanced = self.lost = self.stuck = self.handoffs = 0
+        self.entered = self.advanced = self.lost = self.stuck = self.handoffs = self.stalled = 0
         self.lost_cooled = self.lost_handoff = 0
         self.wait_sum = self.work_sum = self.time_sum = 0.0
         self.wait_n = self.time_n = 0

@@ -22,10 +22,10 @@ from sim.team import build_team, focus_limit
 __all__ = ["KPIS", "STAGE_MEASURES", "collect", "summarize"]
 
 KPIS = ("cycle_time_days", "win_rate", "won_per_week", "revenue_per_week", "leads_per_week",
-        "time_in_pipeline_days", "wip")
+        "time_in_pipeline_days", "wip", "stalled_per_week")
 STAGE_MEASURES = ("entered", "advanced", "lost", "conversion_rate", "wait_hours", "work_hours",
                   "time_in_stage_days", "stuck", "waiting", "wip", "handoffs", "lost_cooled",
-                  "lost_handoff", "stuck_at_end")
+                  "lost_handoff", "stuck_at_end", "stalled")
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -54,6 +54,7 @@ def collect(rep: Replication) -> ReplicationResult:
         "leads_per_week": rep.arrived / weeks,
         "time_in_pipeline_days": _ratio(rep.pipeline_time_sum / 24, ended),
         "wip": avg(tl.pipeline),
+        "stalled_per_week": rep.stalled / weeks,
     }
     stages: dict[str, dict[str, float | None]] = {}
     watched = {s.id for s in rep.scenario.stages if s.stuck_after is not None}
@@ -62,7 +63,7 @@ def collect(rep: Replication) -> ReplicationResult:
         measured_stuck = st.id in watched  # no stuck_after: stuck is not measured ("–"), not zero
         stages[st.id] = {
             "entered": float(t.entered), "advanced": float(t.advanced), "lost": float(t.lost),
-            "conversion_rate": _ratio(t.advanced, t.advanced + t.lost),
+            "conversion_rate": _ratio(t.advanced, t.advanced + t.lost + t.stalled),
             "wait_hours": _ratio(t.wait_sum, t.wait_n),
             "work_hours": _ratio(t.work_sum, t.time_n),
             "time_in_stage_days": _ratio(t.time_sum / 24, t.time_n),
@@ -72,6 +73,7 @@ def collect(rep: Replication) -> ReplicationResult:
             "handoffs": float(t.handoffs), "lost_cooled": float(t.lost_cooled),
             "lost_handoff": float(t.lost_handoff),
             "stuck_at_end": float(st.stuck_at_end) if measured_stuck else None,
+            "stalled": float(t.stalled),
         }
     available = [sum(tl.available[i][j] for i in measured) for j in range(len(rep.workers))]
     busy = [sum(tl.busy[i][j] for i in measured) for j in range(len(rep.workers))]

@@ -200,23 +200,34 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
         elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
             out.append(part)
             cur = cur[part]
+        elif _is_tag(part):
+            continue
         elif last or not isinstance(part, str):
             out.append(part)
     return tuple(out)
 
 
+_SCALAR_ERRORS = {"literal_error", "float_type", "float_parsing", "int_type", "int_parsing", "string_type",
+                  "bool_type"}
+_MAPPING_ERRORS = {"model_type", "model_attributes_type", "dict_type"}
+
+
 def _without_other_union_members(errors: list[Any], data: Any) -> list[Any]:
-    """`calendar: {...}` that fails as a Calendar also fails as the literal 'always': when a mapping or
-    list fails as a model, only the model's errors help the user."""
+    """`calendar: {...}` that fails as a Calendar also fails as the literal 'always', and `won: 1.5`
+    that fails as a probability also fails as an {p, after} outcome: only the errors of the member
+    the value was written as (a mapping or a plain value) help the user."""
     paths = [_data_path(tuple(err["loc"]), data) for err in errors]
-    kept = []
+    wrong = []
     for err, path in zip(errors, paths, strict=True):
-        if err["type"] == "literal_error":
-            found, value = _lookup(data, path)
-            others = any(p[:len(path)] == path and o["type"] != "literal_error"
-                         for o, p in zip(errors, paths, strict=True))
-            if found and isinstance(value, (dict, list)) and others:
-                continue
+        found, value = _lookup(data, path)
+        mapping = isinstance(value, (dict, list))
+        wrong.append(found and ((err["type"] in _SCALAR_ERRORS and mapping) or
+                                (err["type"] in _MAPPING_ERRORS and not mapping)))
+    kept = []
+    for err, path, w in zip(errors, paths, wrong, strict=True):
+        if w and any(p[:len(path)] == path and (not w2 or len(p) > len(path))
+                     for p, w2, o in zip(paths, wrong, errors, strict=True) if o is not err):
+            continue  # another member explains the value: an error at its path that fits it, or inside it
         kept.append(err)
     return kept
 

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_COUNT",
     "MAX_PEOPLE",
     "MAX_STAGES",
+    "STALLED",
     "TERMINALS",
     "WEEKDAYS",
     "Activity",
@@ -41,6 +42,7 @@ __all__ = [
     "Decay",
     "FocusPenalty",
     "Handoff",
+    "Outcome",
     "Person",
     "Probability",
     "Role",
@@ -52,6 +54,8 @@ __all__ = [
 
 TERMINALS = ("won", "lost")
 """Outcomes that end a lead's journey through the pipeline."""
+STALLED = "stalled"
+"""The outcome of a deal that never closes: it stays open, with no further work (unless revived)."""
 
 MAX_PEOPLE = 10_000
 MAX_STAGES = 1_000
@@ -226,6 +230,25 @@ class Decay(_Section):
         return float(self.floor + (1 - self.floor) * (1 + wait_hours / self.theta) ** (-self.alpha))
 
 
+class Outcome(_Section):
+    """An outcome with its own timing: `won: {p: 53%, after: DIST}`.
+
+    `after` is the customer-side time from the end of the stage's work (and its `wait`) until the lead
+    leaves for this outcome: lost deals often die early, won ones take longer. For `stalled`, `after`
+    and `to` revive the deal: after that time it goes on to stage `to`."""
+
+    p: Probability
+    after: DurationDist | None = Field(None, description="time until the lead leaves for this outcome")  # type: ignore[valid-type]
+    to: str | None = Field(None, description="stalled only: the stage a stalled deal is revived into, `after` "
+                           "it stalled")
+
+    @model_validator(mode="after")
+    def _revival(self) -> Outcome:
+        if self.to is not None and self.after is None:
+            raise ValueError("`to` revives a stalled deal and needs `after` (how long it stays stalled)")
+        return self
+
+
 class Stage(_Section):
     """A step of the sales-process map."""
 
@@ -236,7 +259,9 @@ class Stage(_Section):
     work: EffortDist | None = Field(None, description="shorthand for one activity")  # type: ignore[valid-type]
     wait: DurationDist | None = Field(  # type: ignore[valid-type]
         None, description="customer-side delay after the work (calendar time, no staff busy)")
-    outcomes: dict[str, Probability] = Field(description="next stage id, won or lost -> probability")
+    outcomes: dict[str, Probability | Outcome] = Field(
+        description="next stage id, won, lost or stalled -> probability, or {p, after} to give the outcome its "
+        "own timing")
     decay: Decay | None = None
     stuck_after: Duration | None = Field(None, gt=0, description="time in stage after which a lead is stuck")
     priority: int = Field(0, ge=-1_000_000, le=1_000_000,
@@ -250,13 +275,36 @@ class Stage(_Section):
 
     @field_validator("outcomes")
     @classmethod
-    def _sums_to_one(cls, o: dict[str, float]) -> dict[str, float]:
+    def _sums_to_one(cls, o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
         if not o:
-            raise ValueError("at least one outcome is needed (a stage id, won or lost)")
-        total = sum(o.values())
+            raise ValueError("at least one outcome is needed (a stage id, won, lost or stalled)")
+        total = sum(v.p if isinstance(v, Outcome) else v for v in o.values())
         if abs(total - 1) > 1e-9:
             raise ValueError(f"probabilities sum to {total:.6g}; they must sum to 1")
+        misplaced = [t for t, v in o.items() if isinstance(v, Outcome) and v.to is not None and t != STALLED]
+        if misplaced:
+            raise ValueError(f"outcome {misplaced[0]!r}: `to` is for `stalled` only (a stalled deal revived later)")
         return o
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """Outcome -> probability, whatever form the file gives it in."""
+        return {t: v.p if isinstance(v, Outcome) else v for t, v in self.outcomes.items()}
+
+    @property
+    def timed(self) -> dict[str, Any]:
+        """Outcome -> its own `after` distribution, for the outcomes that have one."""
+        out: dict[str, Any] = {}
+        for t, v in self.outcomes.items():
+            if isinstance(v, Outcome) and v.after is not None:
+                out[t] = v.after
+        return out
+
+    @property
+    def revival(self) -> tuple[str, Any] | None:
+        """(stage, delay) a stalled deal is revived into, when the stage says so."""
+        v = self.outcomes.get(STALLED)
+        return (v.to, v.after) if isinstance(v, Outcome) and v.to is not None else None
 
     @property
     def display_name(self) -> str:

@@ -103,6 +103,7 @@ class Kpis(_Part):
     revenue_per_week: Stat
     leads_per_week: Stat
     wip: Stat
+    stalled_per_week: Stat | None = None
 
 
 class Stability(_Part):

@@ -155,7 +155,9 @@ def _bins(folder: Path) -> list[tuple[float, float, int]]:
 
 def _cards(summary: dict[str, Any]) -> str:
     out = []
-    for key, label, unit in KPIS:
+    stalled = summary["kpis"].get("stalled_per_week")
+    extra_kpis = [("stalled_per_week", "Stalled per week", "")] if stalled and stalled["mean"] else []
+    for key, label, unit in [*KPIS, *extra_kpis]:
         s = summary["kpis"][key]
         lo, hi = s["ci95"]
         ci = f"95% CI {_num(lo, unit)} – {_num(hi, unit)}" if lo is not None else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from sim.schema import TERMINALS, Scenario
+from sim.schema import STALLED, TERMINALS, Scenario
 from sim.team import build_team
 
 __all__ = ["WON", "Edge", "MapLayout", "layout"]
@@ -42,6 +42,8 @@ class MapLayout:
     edges: list[Edge] = field(default_factory=list)
     lost: dict[str, float] = field(default_factory=dict)
     """Stage id -> probability of the `lost` outcome (drawn as a stub, not an edge)."""
+    stalled: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    """Stage id -> (probability of `stalled`, the stage a stalled deal is revived into or None): a stub."""
     customer_stages: list[str] = field(default_factory=list)
 
     @property
@@ -52,7 +54,7 @@ class MapLayout:
 def _successors(sc: Scenario) -> dict[str, list[tuple[str, float, bool]]]:
     out: dict[str, list[tuple[str, float, bool]]] = {}
     for s in sc.stages:
-        nxt = [(t, p, False) for t, p in s.outcomes.items() if t != "lost" and p > 0]
+        nxt = [(t, p, False) for t, p in s.probabilities.items() if t not in ("lost", STALLED) and p > 0]
         if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in s.outcomes:
             nxt.append((s.decay.cooled, 0.0, True))
         out[s.id] = nxt
@@ -144,9 +146,11 @@ def _edges(out: MapLayout, sc: Scenario, succ: dict[str, list[tuple[str, float, 
             else:
                 kind = "forward"
             out.edges.append(Edge(st.id, t, p, kind, cooled))
-        lost = st.outcomes.get("lost", 0.0)
+        lost = st.probabilities.get("lost", 0.0)
         if lost > 0 or (st.decay is not None and st.decay.cooled == "lost"):
             out.lost[st.id] = lost
+        if st.probabilities.get(STALLED, 0.0) > 0:
+            out.stalled[st.id] = (st.probabilities[STALLED], st.revival[0] if st.revival else None)
     if customer:
         out.edges.append(Edge(WON, customer[0], 1.0, "customer"))
         for a, b in itertools.pairwise(customer):

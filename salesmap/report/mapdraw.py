@@ -310,6 +310,8 @@ class _Map:
                 labels += self._edge(pl, e)
         for sid, p in self.lay.lost.items():
             labels += self._lost(pl, sid, p)
+        for sid, (p, revived) in self.lay.stalled.items():
+            labels += self._stalled(pl, sid, p, revived)
         for _, what, spots, text, kw in sorted(labels, key=lambda t: -t[0]):
             pl.floating(what, spots, text, self.bounds, own_line=what.split("|")[0], **kw)
 
@@ -415,6 +417,21 @@ class _Map:
         spots = around(b[0], b[1] + 0.02, 0.06, 0.05)
         return [(flow[0] if flow else p, f"{what}|label", spots, label,
                  {"fontsize": 6.3, "color": LOST, "zorder": 6, "bbox": LABEL_BG})]
+
+
+    def _stalled(self, pl: Placer, sid: str, p: float, revived: str | None
+                 ) -> list[tuple[float, str, list[Spot], str, dict[str, Any]]]:
+        """Deals that stall here: a grey stub under the box's right side ('stalled 16%', '→ revived in X')."""
+        x, y, w, h = self.box(sid)
+        a, b = (x + w - 0.3, y + h), (x + w - 0.12, y + h + 0.2)
+        what = f"stalled:{sid}"
+        self._arrow(pl, what, [a, b], MUTED, scale=8)
+        flow = self._flow(sid, "stalled")
+        label = f"stalled {100 * p:.0f}%" if flow is None else f"stalled {flow[0]:.1f}/wk · {100 * flow[1]:.0f}%"
+        if revived is not None:
+            label += f" → {textwrap.shorten(self.sc.stage(revived).display_name, 16, placeholder='…')}"
+        return [(flow[0] if flow else p, f"{what}|label", around(b[0], b[1] + 0.02, 0.06, 0.05), label,
+                 {"fontsize": 6.3, "color": MUTED, "zorder": 6, "bbox": LABEL_BG})]
 
 
 def map_figure(scenario: Scenario, summary: dict[str, Any] | None = None,

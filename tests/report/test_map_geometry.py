@@ -41,7 +41,7 @@ def _problems(pl: Placer, width: float, height: float) -> list[str]:
 
 
 def _summary(sc: Scenario) -> dict[str, Any]:
-    summary: dict[str, Any] = json.loads(json.dumps(simulate(sc, replications=2, seed=3).summary))
+    summary: dict[str, Any] = json.loads(json.dumps(simulate(sc, replications=2, seed=3).summary.json()))
     return summary
 
 
@@ -79,3 +79,14 @@ def test_long_and_right_to_left_names_stay_in_their_boxes(name: str) -> None:
     w, h = fig.get_size_inches()
     assert _problems(pl, w, h) == []
     assert len(pl.boxed) > 3 * len(stages)
+
+
+def test_stalled_deals_have_their_own_stub(load_yaml: Any) -> None:
+    from tests.sim.test_outcomes import TIMED
+
+    sc = load_yaml(TIMED)
+    fig, pl = map_figure(sc, _summary(sc))
+    w, h = fig.get_size_inches()
+    assert _problems(pl, w, h) == []
+    assert any(what.startswith("stalled:deal") for what, _ in pl.labels)
+    assert "stalled" in "".join(t.get_text() for t in fig.axes[0].texts)

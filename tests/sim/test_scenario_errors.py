@@ -41,7 +41,7 @@ CASES = {
                                        "stages[0].outcomes: probabilities sum to 0.9; they must sum to 1"),
     "unknown stage in outcomes": ("{close: 0.4, lost: 0.6}", "{clsoe: 0.4, lost: 0.6}",
                                   "stages[0].outcomes.clsoe='clsoe': unknown outcome; did you mean close?; "
-                                  "allowed: won, lost, qualify, close"),
+                                  "allowed: won, lost, stalled, qualify, close"),
     "unknown stage entered": ("enters: qualify", "enters: qualification",
                               "sources[0].enters='qualification': unknown stage; did you mean qualify?; allowed: "
                               "qualify, close"),
