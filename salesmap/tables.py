@@ -53,6 +53,9 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         if s is None or (key in SHOWN_WHEN_USED and not s["mean"]):
             continue
         pct = f"{_num(s.get('p50'))} / {_num(s.get('p90'))}" if "p50" in s else ""
+        if key == "cycle_time_days" and summary.get("cycle_time_from"):
+            start = summary["cycle_time_from"]
+            label = f"Cycle time ({summary.get('stage_names', {}).get(start, start)} → won)"
         k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
     console.print(k)
 

@@ -108,6 +108,9 @@ def _source_references(sc: Scenario) -> list[Problem]:
 def _role_and_customer_references(sc: Scenario) -> list[Problem]:
     out: list[Problem] = []
     ids = [s.id for s in sc.stages]
+    start = sc.kpis.cycle_time_from if sc.kpis is not None else None
+    if start is not None and start not in ids:
+        out.append(_p(("kpis", "cycle_time_from"), _unknown("stage", start, ids), start))
     for r, role in sc.roles.items():
         out += [_p(("roles", r, "can_do", j), _unknown("stage", st, ids), st)
                 for j, st in enumerate(role.can_do or ()) if st not in ids]

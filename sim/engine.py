@@ -69,6 +69,8 @@ class StageRun:
         """Outcome id -> its own time until the lead leaves (empty for most stages)."""
         self.revive_to: Any = spec.revival[0] if spec.revival else None
         self.stalled_since: list[float] = []
+        self.starts_cycle = False
+        """The cycle time is counted from a lead's first entry here (kpis.cycle_time_from)."""
         """When each deal that stalled here for good entered the stage (for stuck figures at the end)."""
 
     def link(self, by_id: dict[str, StageRun]) -> None:
@@ -110,6 +112,8 @@ class Replication:
         # pipeline tallies (measured period only, except the live counters)
         self.arrived = self.won = self.lost = self.handoff_count = self.stalled = 0
         self.revenue = self.cycle_sum = self.pipeline_time_sum = 0.0
+        self.cycle_n = 0
+        """Won leads whose cycle time was measured (all of them, unless counted from a stage they skipped)."""
         self.cycle = Histogram()
         self.in_pipeline = StageTally()
         self.timeline = Timeline()
@@ -149,6 +153,9 @@ class Replication:
         self.by_id = {s.id: s for s in self.stages}
         for s in self.stages:
             s.link(self.by_id)
+        self.cycle_from = self.scenario.kpis.cycle_time_from if self.scenario.kpis else None
+        if self.cycle_from is not None:
+            self.by_id[self.cycle_from].starts_cycle = True
         for w in self.workers:
             w.pools.sort(key=lambda p: -p.priority)
 
@@ -232,9 +239,12 @@ class Replication:
             if measured:
                 self.won += 1
                 self.revenue += lead.value
-                days = (now - lead.arrival) / 24
-                self.cycle_sum += days
-                self.cycle.add(days)
+                start = lead.arrival if self.cycle_from is None else lead.since
+                if start >= 0:
+                    days = (now - start) / 24
+                    self.cycle_sum += days
+                    self.cycle_n += 1
+                    self.cycle.add(days)
             self.customers.welcome(lead)
         elif measured:
             self.lost += 1
@@ -255,6 +265,8 @@ class Replication:
             tally.entered += 1
         if st.active is not None:
             st.active[lead] = entered
+        if st.starts_cycle and lead.since < 0:
+            lead.since = entered
         worker: PersonState | None = None
         first = -1.0
         effort_total = 0.0

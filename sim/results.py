@@ -45,7 +45,7 @@ def collect(rep: Replication) -> ReplicationResult:
 
     ended = rep.won + rep.lost
     kpis: dict[str, float | None] = {
-        "cycle_time_days": _ratio(rep.cycle_sum, rep.won),
+        "cycle_time_days": _ratio(rep.cycle_sum, rep.cycle_n),
         "cycle_time_p50": rep.cycle.quantile(0.5),
         "cycle_time_p90": rep.cycle.quantile(0.9),
         "win_rate": _ratio(rep.won, ended),
@@ -117,7 +117,8 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         bottleneck=_bottleneck(stages), flows=_flows(scenario, results),
         customers=customers if scenario.customers else None, overload_threshold=threshold,
         stage_names={st.id: st.display_name for st in scenario.stages}, focus_limit=focus_limit(scenario),
-        stability=stability(scenario, results))
+        stability=stability(scenario, results),
+        cycle_time_from=scenario.kpis.cycle_time_from if scenario.kpis else None)
 
 
 

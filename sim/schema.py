@@ -42,6 +42,7 @@ __all__ = [
     "Decay",
     "FocusPenalty",
     "Handoff",
+    "Kpis",
     "Outcome",
     "Person",
     "Probability",
@@ -358,6 +359,13 @@ class Customers(_Section):
     churn: Churn | None = None
 
 
+class Kpis(_Section):
+    """How the headline figures are counted."""
+
+    cycle_time_from: str | None = Field(None, description="stage id the cycle time is counted from (default: the "
+                                        "lead's arrival), e.g. the stage where a CRM opens the opportunity")
+
+
 class Scenario(_Section):
     """A whole sales-process map, ready to simulate."""
 
@@ -377,6 +385,7 @@ class Scenario(_Section):
     focus_penalty: FocusPenalty | None = None
     customers: Customers | None = None
     overload_threshold: float = Field(0.85, gt=0, le=1)
+    kpis: Kpis | None = None
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:

@@ -68,6 +68,8 @@ class Summary:
     stage_names: Mapping[str, str]
     focus_limit: int
     stability: Stability
+    cycle_time_from: str | None = None
+    """The stage cycle time is counted from (kpis.cycle_time_from); None: from the lead's arrival."""
 
     def kpi(self, name: str) -> float | None:
         """A headline figure's mean."""
@@ -92,4 +94,5 @@ class Summary:
             "stage_names": dict(self.stage_names),
             "focus_limit": self.focus_limit,
             "stability": self.stability.json(),
+            "cycle_time_from": self.cycle_time_from,
         }
