@@ -143,6 +143,9 @@ def _people_references(sc: Scenario) -> list[Problem]:
         if p.role not in sc.roles:
             out.append(_p(("people", i, "role"), _unknown("role", p.role, list(sc.roles)), p.role))
             continue
+        if p.share is not None and sc.roles[p.role].assign != "weighted":
+            out.append(_p(("people", i, "share"), f"share weighs owner assignment: it needs role {p.role} to have "
+                          "`routing: owner` and `assign: weighted`", p.share))
         can_do = sc.roles[p.role].can_do
         for j, st in enumerate(p.stages or ()):
             if st not in ids:

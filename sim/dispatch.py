@@ -5,6 +5,9 @@ free person in the pool takes it at once: preferably one who worked on this lead
 handoff), otherwise the one who has been idle longest. A person who finishes work looks at every
 queue they serve and takes the waiting lead of the highest stage priority, then the one waiting
 longest: first come, first served.
+
+Under owner routing (`Role.routing: owner`) a lead that has an owner in the pool waits for that
+person alone, in the owner's own queue, which they serve by the same rule as their pools' queues.
 """
 
 from __future__ import annotations
@@ -15,21 +18,31 @@ from typing import Any
 
 from sim.calendar import WorkCalendar
 
-__all__ = ["Dispatcher", "PersonState", "Pool", "Request"]
+__all__ = ["Dispatcher", "OwnRequest", "PersonState", "Pool", "Request"]
 
 
 class PersonState:
     """One person at run time, as a server: free or busy, with the pools they serve."""
 
-    __slots__ = ("busy_hours", "busy_since", "calendar", "capacity", "focus", "free", "index", "name", "pools",
-                 "role")
+    __slots__ = ("busy_hours", "busy_since", "calendar", "capacity", "cycle_n", "cycle_sum", "focus", "free",
+                 "index", "lost", "name", "open_deals", "own", "owned", "pools", "rate", "revenue", "role", "speed",
+                 "win_rate", "won")
 
     def __init__(self, index: int, name: str, role: str, capacity: float, focus: float,
-                 calendar: WorkCalendar) -> None:
+                 calendar: WorkCalendar, speed: float = 1.0, win_rate: float = 1.0) -> None:
         self.index = index
         self.name = name
         self.role = role
         self.capacity = capacity
+        self.speed = speed
+        self.rate = capacity * speed
+        """Working hours of work done per working hour (capacity × speed)."""
+        self.win_rate = win_rate
+        self.own: list[OwnRequest] = []
+        """Leads they own waiting for them: (-priority, since, counter, event, lead), a heap."""
+        self.open_deals = self.owned = self.won = self.lost = self.cycle_n = 0
+        self.revenue = self.cycle_sum = 0.0
+        """As an owner: open deals now; deals owned, won, lost, revenue and cycle time in the measured period."""
         self.focus = focus
         """Work multiplier from the focus penalty (1.0 when none)."""
         self.calendar = calendar
@@ -43,12 +56,14 @@ class PersonState:
 
 Request = tuple[float, int, Any, Any]
 """(time the lead started waiting, tie-break counter, event to succeed, lead)."""
+OwnRequest = tuple[int, float, int, Any, Any]
+"""(-stage priority, time the lead started waiting, tie-break counter, event to succeed, lead)."""
 
 
 class Pool:
     """The people who may do one activity of one stage, and the leads waiting for them."""
 
-    __slots__ = ("free", "key", "people", "people_set", "priority", "queue")
+    __slots__ = ("free", "key", "owner_roles", "people", "people_set", "priority", "queue")
 
     def __init__(self, key: str, priority: int, people: list[PersonState]) -> None:
         self.key = key
@@ -58,6 +73,8 @@ class Pool:
         self.free: dict[PersonState, None] = dict.fromkeys(people)
         """Free people, longest idle first (dicts keep insertion order)."""
         self.queue: list[Request] = []
+        self.owner_roles: tuple[str, ...] = ()
+        """Roles of its people that route by owner: a lead owned by one of them waits for its owner."""
 
 
 class Dispatcher:
@@ -83,6 +100,10 @@ class Dispatcher:
     def enqueue(self, pool: Pool, since: float, event: Any, lead: Any) -> None:
         heapq.heappush(pool.queue, (since, next(self._seq), event, lead))
 
+    def enqueue_own(self, owner: PersonState, priority: int, since: float, event: Any, lead: Any) -> None:
+        """An owned lead waits for its owner."""
+        heapq.heappush(owner.own, (-priority, since, next(self._seq), event, lead))
+
     def take(self, w: PersonState, now: float) -> None:
         w.free = False
         w.busy_since = now
@@ -97,6 +118,11 @@ class Dispatcher:
                 break
             if p.queue and (best is None or p.queue[0] < best.queue[0]):
                 best = p
+        own = w.own
+        if own and (best is None or -own[0][0] > best.priority or
+                    (-own[0][0] == best.priority and own[0][1:3] < best.queue[0][:2])):
+            heapq.heappop(own)[3].succeed(w)
+            return
         if best is not None:
             _, _, event, _ = heapq.heappop(best.queue)
             event.succeed(w)  # stays busy: no books to keep

@@ -80,14 +80,30 @@ class StageRun:
         if self.revive_to is not None:
             self.revive_to = by_id[self.revive_to]
 
-    def choose(self, waited: float, key: int, n: int) -> tuple[Any, bool]:
+    def choose(self, waited: float, key: int, n: int, win_rate: float = 1.0) -> tuple[Any, bool]:
         """The outcome of lead `key`'s n-th visit, whose first touch came `waited` hours after arrival;
-        (target, cooled)."""
+        (target, cooled). `win_rate` multiplies the advancing outcomes' chances (the finisher's)."""
         if self.decay_u is not None and self.decay_u(key, n) > self.decay.multiplier(waited):  # type: ignore[union-attr]
             return self.cooled, True
         if len(self.targets) == 1:
             return self.targets[0], False
-        return self.targets[bisect.bisect_right(self.cum, self.pick(key, n) * self.cum[-1])], False
+        cum = self.cum if win_rate == 1.0 else self._scaled(win_rate)
+        return self.targets[bisect.bisect_right(cum, self.pick(key, n) * cum[-1])], False
+
+    def _scaled(self, m: float) -> list[float]:
+        """Cumulative chances with the advancing outcomes (next stages, won) times m, the others
+        (lost, stalled) scaled so that the total stays the same."""
+        total = self.cum[-1]
+        probs = [b - a for a, b in zip([0.0, *self.cum[:-1]], self.cum, strict=True)]
+        adv = sum(p for p, t in zip(probs, self.targets, strict=True) if t not in (LOST, STALLED))
+        new = min(total, adv * m)
+        up = new / adv if adv else 0.0
+        down = (total - new) / (total - adv) if total > adv else 0.0
+        out, acc = [], 0.0
+        for p, t in zip(probs, self.targets, strict=True):
+            acc += p * (down if t in (LOST, STALLED) else up)
+            out.append(acc)
+        return out
 
 
 class Replication:
@@ -129,11 +145,16 @@ class Replication:
         calendars = {r: calendar_for(sc, r) if sc.roles[r].calendar is not None else self.calendar for r in sc.roles}
         self.workers = [
             PersonState(i, m.name, m.role, m.capacity,
-                   1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0),
-                   calendars[m.role])
+                        1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0),
+                        calendars[m.role], m.speed, m.win_rate)
             for i, m in enumerate(self.team.people)
         ]
         self.dispatch = Dispatcher(self.workers)
+        self.team_share = [m.share for m in self.team.people]
+        self.routing = {r: role.assign or "round_robin" for r, role in sc.roles.items() if role.routing == "owner"}
+        """Roles whose leads get an owner -> how owners are chosen."""
+        self._turn: dict[tuple[str, str], int] = {}
+        self._assign_u = {r: self.streams.keyed_uniform(f"assign:{r}") for r in self.routing}
 
     def _build_stages(self) -> None:
         by_name = {w.name: w for w in self.workers}
@@ -146,6 +167,8 @@ class Replication:
             for a in spec.work_items:
                 people = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)]
                 pool = Pool(f"{spec.id}:{a.name}", spec.priority, people)
+                roles = (a.role,) if a.role else spec.roles
+                pool.owner_roles = tuple(r for r in roles if r in self.routing and any(w.role == r for w in people))
                 for w in people:
                     w.pools.append(pool)
                 pools.append(pool)
@@ -231,6 +254,9 @@ class Replication:
             if self.log is not None:
                 self.log((self.replication, lead.case, STALLED, "", "complete", now, "", ""))
             return
+        lead.open = False
+        if lead.owners:
+            self._close_owned(lead, target == WON, now)
         self.in_pipeline.move(now, -1)
         measured = now >= self.warmup
         if measured:
@@ -290,8 +316,8 @@ class Replication:
                     tally.wait_sum += start - entered
                     tally.wait_n += 1
             effort = act.work(key, n) * worker.focus
-            effort_total += effort
-            end = cal.advance(now, effort / worker.capacity)
+            effort_total += effort / worker.speed
+            end = cal.advance(now, effort / worker.rate)
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
             yield env.timeout(end - now)
@@ -307,7 +333,7 @@ class Replication:
         else:
             if st.wait is not None:
                 yield env.timeout(st.wait(key, n))
-            target, cooled = st.choose(first - entered, key, n)
+            target, cooled = st.choose(first - entered, key, n, worker.win_rate if worker is not None else 1.0)
             if st.after:
                 after = st.after.get(target.id if isinstance(target, StageRun) else target)
                 if after is not None:
@@ -360,13 +386,23 @@ class Replication:
             tally.advanced += 1
 
     def _acquire(self, lead: Lead, pool: Pool, st: StageRun) -> Generator[simpy.Event, Any, PersonState | None]:
-        """Wait for a person of `pool`; None if the lead was dropped in a handoff."""
+        """Wait for a person of `pool` (the lead's owner, if it has one there); None if the lead was
+        dropped in a handoff."""
         env, dispatch = self.env, self.dispatch
         since = env.now
-        w = dispatch.pick_free(pool, lead.workers, since)
-        if w is None:
+        owner = self._owner(lead, pool) if pool.owner_roles else None
+        if owner is None:
+            w = dispatch.pick_free(pool, lead.workers, since)
+            if w is None:
+                ev = env.event()
+                dispatch.enqueue(pool, since, ev, lead)
+                w = yield ev
+        elif owner.free:
+            dispatch.take(owner, since)
+            w = owner
+        else:
             ev = env.event()
-            dispatch.enqueue(pool, since, ev, lead)
+            dispatch.enqueue_own(owner, pool.priority, since, ev, lead)
             w = yield ev
         if not lead.workers or w in lead.workers:
             return w
@@ -385,12 +421,71 @@ class Replication:
             return w
         dispatch.release(w, env.now)
         yield env.timeout(self.handoff_delay(lead.key, h))
-        w2 = dispatch.pick_free(pool, lead.workers, env.now)
-        if w2 is None:
+        if owner is not None:
+            if owner.free:
+                dispatch.take(owner, env.now)
+                return owner
+            ev = env.event()
+            dispatch.enqueue_own(owner, pool.priority, since, ev, lead)  # keeps its place in the queue
+            w2: PersonState = yield ev
+            return w2
+        w3 = dispatch.pick_free(pool, lead.workers, env.now)
+        if w3 is None:
             ev = env.event()
             dispatch.enqueue(pool, since, ev, lead)  # keeps its place in the queue
-            w2 = yield ev
-        return w2
+            w3 = yield ev
+        return w3
+
+    def _owner(self, lead: Lead, pool: Pool) -> PersonState | None:
+        """The lead's owner among the pool's people, chosen now if the lead has none in that role yet."""
+        owners = lead.owners
+        if owners is None:
+            owners = lead.owners = {}
+        for role in pool.owner_roles:
+            o = owners.get(role)
+            if o is None:
+                o = owners[role] = self._assign(lead, role, [w for w in pool.people if w.role == role], pool.key)
+                if lead.open:
+                    o.open_deals += 1
+                    if self.env.now >= self.warmup:
+                        o.owned += 1
+            if o in pool.people_set:
+                return o
+        return None
+
+    def _assign(self, lead: Lead, role: str, people: list[PersonState], key: str) -> PersonState:
+        how = self.routing[role]
+        if how == "weighted":
+            total = sum(self.team_share[w.index] for w in people)
+            u = self._assign_u[role](lead.key, 0) * total
+            for w in people:
+                u -= self.team_share[w.index]
+                if u < 0:
+                    return w
+            return people[-1]
+        turn = self._turn.get((key, role), 0)
+        self._turn[(key, role)] = turn + 1
+        k = turn % len(people)
+        if how == "least_loaded":  # the fewest open deals; ties in turn
+            return min(people[k:] + people[:k], key=lambda w: w.open_deals)
+        return people[k]
+
+    def _close_owned(self, lead: Lead, won: bool, now: float) -> None:
+        """A deal with owners left the pipeline: their open deals, wins, revenue and cycle time."""
+        measured = now >= self.warmup
+        for o in lead.owners.values():  # type: ignore[union-attr]
+            o.open_deals -= 1
+            if not measured:
+                continue
+            if won:
+                o.won += 1
+                o.revenue += lead.value
+                start = lead.arrival if self.cycle_from is None else lead.since
+                if start >= 0:
+                    o.cycle_sum += (now - start) / 24
+                    o.cycle_n += 1
+            else:
+                o.lost += 1
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _ticker(self) -> Process:

@@ -25,7 +25,7 @@ Process = Generator[simpy.Event, Any, Any]
 class Lead:
     """A prospect moving through the map (and, once won, a customer)."""
 
-    __slots__ = ("arrival", "case", "handoffs", "key", "since", "value", "visits", "workers")
+    __slots__ = ("arrival", "case", "handoffs", "key", "open", "owners", "since", "value", "visits", "workers")
 
     def __init__(self, case: str, arrival: float, value: float, key: int = 0) -> None:
         self.case = case
@@ -37,6 +37,10 @@ class Lead:
         self.visits: dict[str, int] = {}
         """Visits so far per stage id (the n of its draws there)."""
         self.handoffs = 0
+        self.owners: dict[str, PersonState] | None = None
+        """Role -> the person who owns this lead in that role (roles with `routing: owner`)."""
+        self.open = True
+        """Still in the pipeline (neither won nor lost)."""
         self.since = -1.0
         """When it first entered the stage the cycle time is counted from (kpis.cycle_time_from); -1: not yet."""
         self.workers: list[PersonState] = []

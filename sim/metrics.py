@@ -101,3 +101,5 @@ class ReplicationResult:
     customers: dict[str, float | None]
     cycle_time: Histogram
     timeline: Timeline
+    owners: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """Per person of a role with `routing: owner`: their deals (OWNER_MEASURES in sim.results)."""

@@ -19,10 +19,13 @@ from sim.stats import Stat, stat
 from sim.summary import PersonFigures, RoleFigures, Summary
 from sim.team import build_team, focus_limit
 
-__all__ = ["KPIS", "STAGE_MEASURES", "collect", "summarize"]
+__all__ = ["KPIS", "OWNER_MEASURES", "STAGE_MEASURES", "collect", "summarize"]
 
 KPIS = ("cycle_time_days", "win_rate", "won_per_week", "revenue_per_week", "leads_per_week",
         "time_in_pipeline_days", "wip", "stalled_per_week")
+OWNER_MEASURES = ("owned", "won", "won_per_week", "revenue_per_week", "win_rate", "cycle_time_days", "open_deals")
+"""Per owner (routing: owner): deals assigned in the measured period, won, won and revenue a week, win
+rate of their closed deals, cycle time of their won deals, deals open at the end."""
 STAGE_MEASURES = ("entered", "advanced", "lost", "conversion_rate", "wait_hours", "work_hours",
                   "time_in_stage_days", "stuck", "waiting", "wip", "handoffs", "lost_cooled",
                   "lost_handoff", "stuck_at_end", "stalled")
@@ -90,7 +93,12 @@ def collect(rep: Replication) -> ReplicationResult:
         "late_checkin_share": _ratio(cb.late_checkins, cb.checkins),
     }
     flows = {st.id: {k: float(v) for k, v in st.tally.flows.items()} for st in rep.stages}
-    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl)
+    owners = {wk.name: {
+        "owned": float(wk.owned), "won": float(wk.won), "won_per_week": wk.won / weeks,
+        "revenue_per_week": wk.revenue / weeks, "win_rate": _ratio(wk.won, wk.won + wk.lost),
+        "cycle_time_days": _ratio(wk.cycle_sum, wk.cycle_n), "open_deals": float(wk.open_deals),
+    } for wk in rep.workers if wk.role in rep.routing}
+    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl, owners)
 
 
 def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> Summary:
@@ -108,7 +116,10 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
     staff = {}
     for m in team.people:
         u = stat(over(lambda r, m=m: r.staff[m.name]), UNIT)
-        staff[m.name] = PersonFigures(m.role, m.stages, m.capacity, u, bool(u.mean is not None and u.mean > threshold))
+        owner = ({k: stat(over(lambda r, m=m, k=k: r.owners[m.name][k]), _bounds(k)) for k in OWNER_MEASURES}
+                 if m.name in results[0].owners else None)
+        staff[m.name] = PersonFigures(m.role, m.stages, m.capacity, u, bool(u.mean is not None and u.mean > threshold),
+                                      owner)
     roles = {r: RoleFigures(len(team.of_role(r)), stat(over(lambda x, r=r: x.roles[r]), UNIT)) for r in scenario.roles}
     customers = {k: stat(over(lambda r, k=k: r.customers[k]), _bounds(k)) for k in results[0].customers}
     return Summary(

@@ -195,6 +195,18 @@ class Role(_Section):
     calendar: Literal["always"] | Calendar | None = Field(
         None, description="this role's own working hours (e.g. an inbound desk 8-20, 7 days); default: the "
         "scenario's calendar")
+    routing: Literal["pooled", "owner"] = Field(
+        "pooled", description="pooled: a shared queue per stage, the next free person takes the next lead; owner: "
+        "a lead gets one owner in this role, who does the role's work on it wherever they are responsible")
+    assign: Literal["round_robin", "weighted", "least_loaded"] | None = Field(
+        None, description="how owners are chosen (routing: owner): in turn (default), at random by people's "
+        "`share`, or the one with the fewest open deals")
+
+    @model_validator(mode="after")
+    def _assign_needs_owners(self) -> Role:
+        if self.assign is not None and self.routing != "owner":
+            raise ValueError("`assign` chooses owners: it needs `routing: owner`")
+        return self
 
 
 class Person(_Section):
@@ -205,6 +217,11 @@ class Person(_Section):
     stages: list[str] | None = Field(None, description="stages this person is responsible for "
                                      "(default: every stage naming the role)")
     capacity: float = Field(1.0, gt=0, le=1, description="fraction of full time spent on this team")
+    share: float | None = Field(None, gt=0, le=1e6, description="weight in owner assignment (assign: weighted; "
+                                "default 1)")
+    speed: float = Field(1.0, gt=0, le=10, description="work multiplier: 1.25 does the same work in 80% of the time")
+    win_rate: float = Field(1.0, gt=0, le=10, description="multiplier on the chance that a stage this person "
+                            "finishes advances the lead (the other outcomes scaled to keep the sum 1)")
 
 
 class Activity(_Section):

@@ -25,10 +25,15 @@ class PersonFigures:
     utilization: Stat
     overloaded: bool
     """Mean utilization above the scenario's overload threshold."""
+    owner: Mapping[str, Stat] | None = None
+    """Their deals as an owner (roles with `routing: owner`): `sim.results.OWNER_MEASURES`."""
 
     def json(self) -> dict[str, Any]:
-        return {"role": self.role, "stages": list(self.stages), "capacity": self.capacity,
-                "utilization": self.utilization.json(), "overloaded": self.overloaded}
+        out = {"role": self.role, "stages": list(self.stages), "capacity": self.capacity,
+               "utilization": self.utilization.json(), "overloaded": self.overloaded}
+        if self.owner is not None:
+            out["owner"] = _stats(self.owner)
+        return out
 
 
 @dataclass(frozen=True)

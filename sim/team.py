@@ -26,6 +26,10 @@ class TeamPerson:
     capacity: float
     """Share of their calendar's working time this person gives the team (capacity × contracted hours)."""
     named: bool
+    share: float = 1.0
+    """Weight when owners are assigned at random by share."""
+    speed: float = 1.0
+    win_rate: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,9 @@ def build_team(scenario: Scenario) -> Team:
             for p in scenario.people or ():
                 if p.role == role_name:
                     stages = tuple(p.stages) if p.stages is not None else default_stages(scenario, role_name)
-                    people.append(TeamPerson(p.name, role_name, stages, p.capacity * share, named=True))
+                    people.append(TeamPerson(p.name, role_name, stages, p.capacity * share, named=True,
+                                             share=p.share if p.share is not None else 1.0, speed=p.speed,
+                                             win_rate=p.win_rate))
         else:
             stages = default_stages(scenario, role_name)
             people.extend(TeamPerson(f"{role_name}-{i + 1}", role_name, stages, share, named=False)

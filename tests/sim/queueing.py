@@ -34,7 +34,7 @@ def jackson_waits(sc: Scenario, servers: dict[str, int]) -> dict[str, tuple[floa
     n = len(ids)
     p = np.zeros((n, n))
     for i, s in enumerate(sc.stages):
-        for target, prob in s.outcomes.items():
+        for target, prob in s.probabilities.items():
             if target in ids:
                 p[i, ids.index(target)] += prob
     ext = np.zeros(n)
