@@ -39,6 +39,21 @@ def _ci(s: dict[str, Any], unit: str = "", digits: int = 1) -> str:
     return f"{_num(s['mean'], unit, digits)} [{_num(lo, unit, digits)}, {_num(hi, unit, digits)}]"
 
 
+def _owners(summary: dict[str, Any], console: Console) -> None:
+    """Deal owners (roles with `routing: owner`): each one's deals, as a CRM's owner report shows them."""
+    owners = {n: d["owner"] for n, d in summary["staff"].items() if d.get("owner")}
+    if not owners:
+        return
+    t = Table(title="Deal owners (per replication; cycle time of their won deals)", title_justify="left")
+    for col in ("owner", "owned", "won / week", "revenue / week", "win rate", "cycle (days)", "open at end"):
+        t.add_column(col, justify="left" if col == "owner" else "right")
+    for name, o in owners.items():
+        t.add_row(Text(name), _num(o["owned"]["mean"], digits=0), _num(o["won_per_week"]["mean"], digits=2),
+                  _num(o["revenue_per_week"]["mean"], digits=0), _num(o["win_rate"]["mean"], "%", 0),
+                  _ci(o["cycle_time_days"]), _num(o["open_deals"]["mean"], digits=0))
+    console.print(t)
+
+
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     """Render summary.json for a person: what to look at first comes first."""
     console.print(f"[bold]{Text(summary['scenario'])}[/bold] — {summary['replications']} replications, "
@@ -87,6 +102,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         p.add_row(Text(name), Text(d["role"]), Text(", ".join(d["stages"])), _ci(d["utilization"], "%"),
                   style="bold red" if d["overloaded"] else None)
     console.print(p)
+    _owners(summary, console)
 
     r = Table(title="Roles", title_justify="left")
     r.add_column("role")

@@ -89,6 +89,7 @@ class StaffRow(_Part):
     stages: list[Text]
     utilization: Stat
     overloaded: StrictBool
+    owner: dict[Text, Stat] | None = None
 
 
 class RoleRow(_Part):

@@ -188,7 +188,29 @@ def _people_table(summary: dict[str, Any]) -> str:
         rows.append(f"<tr{cls}><td>{_e(name)}</td><td>{_e(d['role'])}</td><td>{_e(', '.join(d['stages']))}</td>"
                     f"<td>{_num(u['mean'], '%')}</td><td>{_num(u['ci95'][0], '%')} – {_num(u['ci95'][1], '%')}</td>"
                     "</tr>")
-    return _table(("person", "role", "responsible for", "utilization", "95% CI"), rows, "people")
+    people = _table(("person", "role", "responsible for", "utilization", "95% CI"), rows, "people")
+    return people + _owner_table(summary)
+
+
+def _owner_table(summary: dict[str, Any]) -> str:
+    """Deal owners' own figures (roles with `routing: owner`), as a CRM's owner report shows them."""
+    rows = []
+    for name, d in summary["staff"].items():
+        o = d.get("owner")
+        if not isinstance(o, dict):
+            continue
+        ct = o["cycle_time_days"]
+        rows.append(f"<tr><td>{_e(name)}</td><td>{_num(o['owned']['mean'], digits=0)}</td>"
+                    f"<td>{_num(o['won_per_week']['mean'], digits=2)}</td>"
+                    f"<td>{_num(o['revenue_per_week']['mean'], digits=0)}</td>"
+                    f"<td>{_num(o['win_rate']['mean'], '%')}</td>"
+                    f"<td>{_num(ct['mean'])} ({_num(ct['ci95'][0])} – {_num(ct['ci95'][1])})</td>"
+                    f"<td>{_num(o['open_deals']['mean'], digits=0)}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h3>Deal owners</h3>" + _table(("owner", "deals owned", "won per week", "revenue per week", "win rate",
+                                            "cycle time of their wins (days, 95% CI)", "open at the end"),
+                                           rows, "owners"))
 
 
 def _table(head: tuple[str, ...], rows: list[str], name: str) -> str:

@@ -147,3 +147,17 @@ def test_share_without_weighted_assignment_is_refused(write_yaml: Write) -> None
     f = write_yaml(_file(1.0, "round_robin", [0.5, 0.5]), "bad.yaml")
     with pytest.raises(ScenarioError, match=r"people\[0\]\.share=0\.5: share weighs owner assignment"):
         load_scenario(f)
+
+
+def test_owner_figures_reach_the_terminal_and_the_report(tmp_path: Path, write_yaml: Write,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from salesmap.cli import main
+
+    f = write_yaml(_file(1.0, "weighted", [3, 1], weeks=20).replace("name: p0", "name: דנה"), "owners.yaml")
+    assert main(["run", str(f), "--replications", "2", "--out", str(tmp_path / "o"), "--report"]) == 0
+    out = capsys.readouterr().out
+    assert "Deal owners" in out
+    assert "דנה" in out
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert 'data-table="owners"' in html
+    assert "דנה" in html
