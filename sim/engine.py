@@ -22,6 +22,7 @@ from sim.dispatch import Dispatcher, PersonState, Pool
 from sim.lead import LOST, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.schema import WEEKDAYS, Scenario, Stage
+from sim.seasons import Season
 from sim.streams import Streams, lead_keys
 from sim.team import build_team
 
@@ -201,6 +202,9 @@ class Replication:
         self._sweep_stuck()
 
     def _arrivals(self, src: Any) -> Process:
+        if src.seasonal:
+            yield from self._seasonal_arrivals(src)
+            return
         env = self.env
         gap = self.streams.exponential(f"arrivals:{src.name}")
         value = self.streams.sampler(src.value, f"value:{src.name}") if src.value else None
@@ -221,6 +225,39 @@ class Replication:
             self._new_lead(entry, value() if value else 0.0, base | k)
             k += 1
 
+    def _seasonal_arrivals(self, src: Any) -> Process:
+        """Arrivals whose rate varies by month, quarter-end and week (`sim.seasons`): a Poisson stream
+        thinned week by week under that week's peak rate."""
+        env = self.env
+        season = Season(src, self.calendar.start_date, self.streams)
+        gap = self.streams.exponential(f"arrivals:{src.name}")
+        thin = self.streams.uniform(f"arrivals-thin:{src.name}")
+        value = self.streams.sampler(src.value, f"value:{src.name}") if src.value else None
+        entry = self.by_id[src.enters]
+        weekly = self._weekly_weights(src.weekly) if src.weekly else None
+        top = (max(weekly) if weekly else 1.0) * season.peak
+        first_day = self.calendar.start_date.weekday()
+        base, k, week = lead_keys(f"source:{src.name}"), 0, 0
+        moves_wins = season.moves_wins
+        while src.rate > 0:
+            end = 168.0 * (week + 1)
+            rate = src.rate * season.week(week)
+            peak = rate * top
+            while peak > 0:
+                t = env.now + gap() / peak
+                if t >= end:
+                    break
+                yield env.timeout(t - env.now)
+                f = season.factor(t) * (weekly[(first_day + int(t // 24)) % 7] if weekly else 1.0)
+                if thin() * top > f:
+                    continue
+                lead = self._new_lead(entry, value() if value else 0.0, base | k)
+                if moves_wins:
+                    lead.season = season
+                k += 1
+            yield env.timeout(end - env.now)
+            week += 1
+
     @staticmethod
     def _weekly_weights(w: dict[str, float]) -> list[float]:
         raw = [w.get(d, 0.0) for d in WEEKDAYS]
@@ -235,7 +272,7 @@ class Replication:
         for k in range(count):
             self._new_lead(entry, value() if value else 0.0, base | k)
 
-    def _new_lead(self, entry: StageRun, value: float, key: int) -> None:
+    def _new_lead(self, entry: StageRun, value: float, key: int) -> Lead:
         now = self.env.now
         lead = Lead(self.new_case(), now, value, key)
         if now >= self.warmup:
@@ -244,6 +281,7 @@ class Replication:
         if self.log is not None:
             self.log((self.replication, lead.case, "lead arrived", entry.id, "complete", now, "", ""))
         self.env.process(self._pipeline(lead, entry))
+        return lead
 
     def _pipeline(self, lead: Lead, stage: StageRun) -> Process:
         target: Any = stage
@@ -333,7 +371,10 @@ class Replication:
         else:
             if st.wait is not None:
                 yield env.timeout(st.wait(key, n))
-            target, cooled = st.choose(first - entered, key, n, worker.win_rate if worker is not None else 1.0)
+            m = worker.win_rate if worker is not None else 1.0
+            if lead.season is not None:
+                m *= lead.season.wins(env.now)
+            target, cooled = st.choose(first - entered, key, n, m)
             if st.after:
                 after = st.after.get(target.id if isinstance(target, StageRun) else target)
                 if after is not None:

@@ -25,7 +25,8 @@ Process = Generator[simpy.Event, Any, Any]
 class Lead:
     """A prospect moving through the map (and, once won, a customer)."""
 
-    __slots__ = ("arrival", "case", "handoffs", "key", "open", "owners", "since", "value", "visits", "workers")
+    __slots__ = ("arrival", "case", "handoffs", "key", "open", "owners", "season", "since", "value", "visits",
+                 "workers")
 
     def __init__(self, case: str, arrival: float, value: float, key: int = 0) -> None:
         self.case = case
@@ -39,6 +40,8 @@ class Lead:
         self.handoffs = 0
         self.owners: dict[str, PersonState] | None = None
         """Role -> the person who owns this lead in that role (roles with `routing: owner`)."""
+        self.season: Any = None
+        """Its source's `sim.seasons.Season` when that moves the chances to advance (quarter-end wins)."""
         self.open = True
         """Still in the pipeline (neither won nor lost)."""
         self.since = -1.0

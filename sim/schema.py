@@ -30,6 +30,7 @@ __all__ = [
     "MAX_COUNT",
     "MAX_PEOPLE",
     "MAX_STAGES",
+    "MONTHS",
     "STALLED",
     "TERMINALS",
     "WEEKDAYS",
@@ -43,9 +44,11 @@ __all__ = [
     "FocusPenalty",
     "Handoff",
     "Kpis",
+    "Month",
     "Outcome",
     "Person",
     "Probability",
+    "QuarterEnd",
     "Role",
     "Scenario",
     "Source",
@@ -66,6 +69,8 @@ MAX_COUNT = 1_000_000
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 """Weekday names as a scenario writes them, Monday first."""
+Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+MONTHS: tuple[str, ...] = get_args(Month)
 DEFAULT_START = dt.date(2027, 1, 4)
 """Simulated time 0 when a scenario gives no start date: a Monday."""
 
@@ -165,6 +170,15 @@ class Batch(_Section):
     count: int = Field(ge=1, le=MAX_COUNT, description="how many leads (at most a million)")
 
 
+class QuarterEnd(_Section):
+    """The last weeks of each calendar quarter: more leads, more deals closed."""
+
+    weeks: int = Field(2, ge=1, le=13, description="how many weeks before each quarter's end")
+    arrivals: float = Field(1.0, gt=0, le=100, description="arrival rate multiplier in those weeks")
+    wins: float = Field(1.0, gt=0, le=10, description="multiplier on the chance to advance (next stages and won) "
+                        "of decisions made in those weeks; lost and stalled scaled to keep the sum 1")
+
+
 class Source(_Section):
     """Where leads come from: a Poisson stream plus optional one-off batches."""
 
@@ -173,15 +187,33 @@ class Source(_Section):
     enters: str = Field(description="id of the stage new leads start in")
     weekly: dict[Weekday, float] | None = Field(
         None, description="relative arrival weight per weekday (missing days: 0); the mean stays `rate`")
+    monthly: dict[Month, float] | None = Field(
+        None, description="relative arrival weight per calendar month, all twelve (the mean stays `rate`)")
+    quarter_end: QuarterEnd | None = None
+    dispersion: float = Field(1.0, ge=1, le=1_000, description="variance of weekly arrivals over their mean: 1 is "
+                              "Poisson, 2 varies twice as much (gamma-mixed Poisson; the mean stays `rate`)")
     batches: list[Batch] = Field(default_factory=list, max_length=10_000)
     value: AmountDist | None = Field(None, description="deal value of a won lead")  # type: ignore[valid-type]
 
-    @field_validator("weekly")
+    @field_validator("weekly", "monthly")
     @classmethod
     def _weights(cls, w: dict[str, float] | None) -> dict[str, float] | None:
         if w is not None and (min(w.values()) < 0 or sum(w.values()) <= 0):
             raise ValueError("weights must be >= 0 and at least one > 0")
         return w
+
+    @field_validator("monthly")
+    @classmethod
+    def _twelve(cls, w: dict[str, float] | None) -> dict[str, float] | None:
+        missing = [m for m in MONTHS if w is not None and m not in w]
+        if missing:
+            raise ValueError(f"give all twelve months (missing: {', '.join(missing)}); 1 is an average month")
+        return w
+
+    @property
+    def seasonal(self) -> bool:
+        """Arrivals or chances vary by month, quarter or week beyond the weekday weights."""
+        return self.monthly is not None or self.quarter_end is not None or self.dispersion != 1.0
 
 
 class Role(_Section):
