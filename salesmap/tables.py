@@ -39,6 +39,22 @@ def _ci(s: dict[str, Any], unit: str = "", digits: int = 1) -> str:
     return f"{_num(s['mean'], unit, digits)} [{_num(lo, unit, digits)}, {_num(hi, unit, digits)}]"
 
 
+def _groups(summary: dict[str, Any], console: Console) -> None:
+    """Figures per source and per segment, when there is more than one of either."""
+    rows = [("source", n, g) for n, g in (summary.get("sources") or {}).items()]
+    rows += [("segment", n, g) for n, g in (summary.get("segments") or {}).items()]
+    if len(summary.get("sources") or {}) < 2 and not summary.get("segments"):
+        return
+    t = Table(title="By source and segment (per week; win rate of closed deals)", title_justify="left")
+    for col in ("", "name", "leads", "won", "revenue", "win rate", "cycle (days)"):
+        t.add_column(col, justify="left" if col in ("", "name") else "right")
+    for kind, name, g in rows:
+        t.add_row(kind, Text(name), _num(g["leads_per_week"]["mean"]), _num(g["won_per_week"]["mean"], digits=2),
+                  _num(g["revenue_per_week"]["mean"], digits=0), _num(g["win_rate"]["mean"], "%", 0),
+                  _ci(g["cycle_time_days"]))
+    console.print(t)
+
+
 def _owners(summary: dict[str, Any], console: Console) -> None:
     """Deal owners (roles with `routing: owner`): each one's deals, as a CRM's owner report shows them."""
     owners = {n: d["owner"] for n, d in summary["staff"].items() if d.get("owner")}
@@ -73,6 +89,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             label = f"Cycle time ({summary.get('stage_names', {}).get(start, start)} → won)"
         k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
     console.print(k)
+    _groups(summary, console)
 
     f = Table(title=f"Funnel per stage, per replication (bottleneck: {summary['bottleneck']})",
               title_justify="left", caption="means; 95% CIs in stages.csv and summary.json. advanced = did not end "

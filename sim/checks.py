@@ -60,7 +60,8 @@ def _times(sc: Scenario) -> list[Problem]:
 
 def _references(sc: Scenario) -> list[Problem]:
     """Every id a stage, source, role or the customers section names must exist."""
-    return _stage_references(sc) + _source_references(sc) + _role_and_customer_references(sc)
+    return (_stage_references(sc) + _source_references(sc) + _role_and_customer_references(sc)
+            + _segment_references(sc))
 
 
 def _stage_references(sc: Scenario) -> list[Problem]:
@@ -102,6 +103,29 @@ def _source_references(sc: Scenario) -> list[Problem]:
                 for j, b in enumerate(src.batches) if b.at >= sc.horizon]
     names = [src.name for src in sc.sources]
     out += [_p(("sources", i, "name"), "duplicate source name", n) for i, n in enumerate(names) if names.index(n) != i]
+    return out
+
+
+def _segment_references(sc: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    if not sc.segments:
+        return out
+    ids = [s.id for s in sc.stages]
+    sources = [src.name for src in sc.sources]
+    names = [g.name for g in sc.segments]
+    out += [_p(("segments", i, "name"), "duplicate segment name", n)
+            for i, n in enumerate(names) if names.index(n) != i]
+    for i, g in enumerate(sc.segments):
+        out += [_p(("segments", i, "stages", sid), _unknown("stage", sid, ids), sid)
+                for sid in g.stages if sid not in ids]
+        if isinstance(g.share, dict):
+            out += [_p(("segments", i, "share", s), _unknown("source", s, sources), s)
+                    for s in g.share if s not in sources]
+    for src in sc.sources:
+        total = sum(g.share_of(src.name) for g in sc.segments)
+        if abs(total - 1) > 1e-9:
+            out.append(_p(("segments",), f"the shares of source {src.name}'s leads sum to {total:.6g}; they must sum "
+                          "to 1 (give each segment its share of every source)", has_value=False))
     return out
 
 

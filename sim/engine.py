@@ -26,7 +26,7 @@ from sim.seasons import Season
 from sim.streams import Streams, lead_keys
 from sim.team import build_team
 
-__all__ = ["LOST", "WON", "ActivityRun", "EventRow", "Lead", "Replication", "StageRun"]
+__all__ = ["LOST", "WON", "ActivityRun", "EventRow", "Figures", "Lead", "Replication", "SegmentRun", "StageRun"]
 
 
 Draw = Callable[[int, int], float]
@@ -107,6 +107,40 @@ class StageRun:
         return out
 
 
+class Figures:
+    """Deals of one source or segment in the measured period: the per-source and per-segment figures."""
+
+    __slots__ = ("arrived", "cycle_n", "cycle_sum", "lost", "revenue", "won")
+
+    def __init__(self) -> None:
+        self.arrived = self.won = self.lost = self.cycle_n = 0
+        self.revenue = self.cycle_sum = 0.0
+
+    def close(self, won: bool, value: float, days: float | None) -> None:
+        if won:
+            self.won += 1
+            self.revenue += value
+            if days is not None:
+                self.cycle_sum += days
+                self.cycle_n += 1
+        else:
+            self.lost += 1
+
+
+class SegmentRun:
+    """A segment compiled for the engine: its work and win multipliers by stage id, its figures."""
+
+    __slots__ = ("figures", "name", "values", "win", "work")
+
+    def __init__(self, name: str, work: dict[str, float], win: dict[str, float], values: dict[int, Any]) -> None:
+        self.name = name
+        self.work = work
+        self.win = win
+        self.values = values
+        """Source index -> its deal-value sampler for this segment (absent: the source's value)."""
+        self.figures = Figures()
+
+
 class Replication:
     """One independent run of the horizon with its own random streams."""
 
@@ -137,6 +171,9 @@ class Replication:
         self._period_start = 0.0
         self._next_case = 0
         self.customers = CustomerBase(self)
+        self.by_source = [Figures() for _ in scenario.sources]
+        self.source_index = {s.name: i for i, s in enumerate(scenario.sources)}
+        self._segments()
 
     # -- set-up ---------------------------------------------------------------------------------
     def _build_team(self) -> None:
@@ -183,6 +220,19 @@ class Replication:
         for w in self.workers:
             w.pools.sort(key=lambda p: -p.priority)
 
+    def _segments(self) -> None:
+        """Segments' multipliers, value samplers and the draw that puts each lead in one."""
+        sc = self.scenario
+        self.segments: list[SegmentRun] = []
+        for g in sc.segments or ():
+            values = {i: self.streams.sampler(g.value, f"value:{src.name}:{g.name}")
+                      for i, src in enumerate(sc.sources) if g.value is not None}
+            self.segments.append(SegmentRun(g.name, {s: m.work for s, m in g.stages.items() if m.work != 1.0},
+                                            {s: m.win for s, m in g.stages.items() if m.win != 1.0}, values))
+        self._segment_cum = [[sum(g.share_of(src.name) for g in (sc.segments or ())[: j + 1])
+                              for j in range(len(self.segments))] for src in sc.sources]
+        self._segment_u = [self.streams.keyed_uniform(f"segment:{src.name}") for src in sc.sources]
+
     def new_case(self, prefix: str = "L") -> str:
         self._next_case += 1
         return f"{prefix}{self._next_case}"
@@ -206,6 +256,7 @@ class Replication:
             yield from self._seasonal_arrivals(src)
             return
         env = self.env
+        src_index = self.source_index[src.name]
         gap = self.streams.exponential(f"arrivals:{src.name}")
         value = self.streams.sampler(src.value, f"value:{src.name}") if src.value else None
         entry = self.by_id[src.enters]
@@ -222,13 +273,14 @@ class Replication:
                 day = int(env.now // 24) % 7
                 if thin() * top > weekly[(self.calendar.start_date.weekday() + day) % 7]:
                     continue
-            self._new_lead(entry, value() if value else 0.0, base | k)
+            self._new_lead(entry, value() if value else 0.0, base | k, src_index)
             k += 1
 
     def _seasonal_arrivals(self, src: Any) -> Process:
         """Arrivals whose rate varies by month, quarter-end and week (`sim.seasons`): a Poisson stream
         thinned week by week under that week's peak rate."""
         env = self.env
+        src_index = self.source_index[src.name]
         season = Season(src, self.calendar.start_date, self.streams)
         gap = self.streams.exponential(f"arrivals:{src.name}")
         thin = self.streams.uniform(f"arrivals-thin:{src.name}")
@@ -251,7 +303,7 @@ class Replication:
                 f = season.factor(t) * (weekly[(first_day + int(t // 24)) % 7] if weekly else 1.0)
                 if thin() * top > f:
                     continue
-                lead = self._new_lead(entry, value() if value else 0.0, base | k)
+                lead = self._new_lead(entry, value() if value else 0.0, base | k, src_index)
                 if moves_wins:
                     lead.season = season
                 k += 1
@@ -265,18 +317,31 @@ class Replication:
         return [x / mean for x in raw]
 
     def _batch(self, src: Any, at: float, count: int) -> Process:
+        src_index = self.source_index[src.name]
         yield self.env.timeout(at)
         value = self.streams.sampler(src.value, f"value:{src.name}:batch@{at:g}") if src.value else None
         entry = self.by_id[src.enters]
         base = lead_keys(f"batch:{src.name}@{at:g}")
         for k in range(count):
-            self._new_lead(entry, value() if value else 0.0, base | k)
+            self._new_lead(entry, value() if value else 0.0, base | k, src_index)
 
-    def _new_lead(self, entry: StageRun, value: float, key: int) -> Lead:
+    def _new_lead(self, entry: StageRun, value: float, key: int, source: int) -> Lead:
         now = self.env.now
         lead = Lead(self.new_case(), now, value, key)
-        if now >= self.warmup:
+        lead.source = source
+        measured = now >= self.warmup
+        if self.segments:
+            cum = self._segment_cum[source]
+            u = self._segment_u[source](key, 0) * cum[-1]
+            seg = lead.segment = self.segments[min(bisect.bisect_right(cum, u), len(cum) - 1)]
+            sampler = seg.values.get(source)
+            if sampler is not None:
+                lead.value = sampler()
+            if measured:
+                seg.figures.arrived += 1
+        if measured:
             self.arrived += 1
+            self.by_source[source].arrived += 1
         self.in_pipeline.move(now, 1)
         if self.log is not None:
             self.log((self.replication, lead.case, "lead arrived", entry.id, "complete", now, "", ""))
@@ -295,6 +360,12 @@ class Replication:
         lead.open = False
         if lead.owners:
             self._close_owned(lead, target == WON, now)
+        if now >= self.warmup:
+            start = lead.arrival if self.cycle_from is None else lead.since
+            days = (now - start) / 24 if start >= 0 else None
+            self.by_source[lead.source].close(target == WON, lead.value, days)
+            if lead.segment is not None:
+                lead.segment.figures.close(target == WON, lead.value, days)
         self.in_pipeline.move(now, -1)
         measured = now >= self.warmup
         if measured:
@@ -354,6 +425,8 @@ class Replication:
                     tally.wait_sum += start - entered
                     tally.wait_n += 1
             effort = act.work(key, n) * worker.focus
+            if lead.segment is not None:
+                effort *= lead.segment.work.get(st.id, 1.0)
             effort_total += effort / worker.speed
             end = cal.advance(now, effort / worker.rate)
             if log is not None:
@@ -374,6 +447,8 @@ class Replication:
             m = worker.win_rate if worker is not None else 1.0
             if lead.season is not None:
                 m *= lead.season.wins(env.now)
+            if lead.segment is not None:
+                m *= lead.segment.win.get(st.id, 1.0)
             target, cooled = st.choose(first - entered, key, n, m)
             if st.after:
                 after = st.after.get(target.id if isinstance(target, StageRun) else target)

@@ -25,8 +25,8 @@ Process = Generator[simpy.Event, Any, Any]
 class Lead:
     """A prospect moving through the map (and, once won, a customer)."""
 
-    __slots__ = ("arrival", "case", "handoffs", "key", "open", "owners", "season", "since", "value", "visits",
-                 "workers")
+    __slots__ = ("arrival", "case", "handoffs", "key", "open", "owners", "season", "segment", "since", "source",
+                 "value", "visits", "workers")
 
     def __init__(self, case: str, arrival: float, value: float, key: int = 0) -> None:
         self.case = case
@@ -42,6 +42,10 @@ class Lead:
         """Role -> the person who owns this lead in that role (roles with `routing: owner`)."""
         self.season: Any = None
         """Its source's `sim.seasons.Season` when that moves the chances to advance (quarter-end wins)."""
+        self.source = -1
+        """Index of its source in the scenario (-1: a customer on the books at the start)."""
+        self.segment: Any = None
+        """Its `sim.engine.SegmentRun` when the scenario has segments."""
         self.open = True
         """Still in the pipeline (neither won nor lost)."""
         self.since = -1.0

@@ -102,4 +102,7 @@ class ReplicationResult:
     cycle_time: Histogram
     timeline: Timeline
     owners: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    sources: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """Per source and per segment: GROUP_MEASURES in sim.results."""
+    segments: dict[str, dict[str, float | None]] = field(default_factory=dict)
     """Per person of a role with `routing: owner`: their deals (OWNER_MEASURES in sim.results)."""

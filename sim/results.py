@@ -19,10 +19,12 @@ from sim.stats import Stat, stat
 from sim.summary import PersonFigures, RoleFigures, Summary
 from sim.team import build_team, focus_limit
 
-__all__ = ["KPIS", "OWNER_MEASURES", "STAGE_MEASURES", "collect", "summarize"]
+__all__ = ["GROUP_MEASURES", "KPIS", "OWNER_MEASURES", "STAGE_MEASURES", "collect", "summarize"]
 
 KPIS = ("cycle_time_days", "win_rate", "won_per_week", "revenue_per_week", "leads_per_week",
         "time_in_pipeline_days", "wip", "stalled_per_week")
+GROUP_MEASURES = ("leads_per_week", "won_per_week", "revenue_per_week", "win_rate", "cycle_time_days")
+"""Per source and per segment: leads arriving, won and revenue a week, win rate and cycle time of their deals."""
 OWNER_MEASURES = ("owned", "won", "won_per_week", "revenue_per_week", "win_rate", "cycle_time_days", "open_deals")
 """Per owner (routing: owner): deals assigned in the measured period, won, won and revenue a week, win
 rate of their closed deals, cycle time of their won deals, deals open at the end."""
@@ -98,7 +100,16 @@ def collect(rep: Replication) -> ReplicationResult:
         "revenue_per_week": wk.revenue / weeks, "win_rate": _ratio(wk.won, wk.won + wk.lost),
         "cycle_time_days": _ratio(wk.cycle_sum, wk.cycle_n), "open_deals": float(wk.open_deals),
     } for wk in rep.workers if wk.role in rep.routing}
-    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl, owners)
+
+    def group(f: Any) -> dict[str, float | None]:
+        return {"leads_per_week": f.arrived / weeks, "won_per_week": f.won / weeks,
+                "revenue_per_week": f.revenue / weeks, "win_rate": _ratio(f.won, f.won + f.lost),
+                "cycle_time_days": _ratio(f.cycle_sum, f.cycle_n)}
+
+    sources = {src.name: group(rep.by_source[i]) for i, src in enumerate(rep.scenario.sources)}
+    segments = {g.name: group(g.figures) for g in rep.segments}
+    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl, owners,
+                             sources, segments)
 
 
 def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> Summary:
@@ -122,6 +133,10 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
                                       owner)
     roles = {r: RoleFigures(len(team.of_role(r)), stat(over(lambda x, r=r: x.roles[r]), UNIT)) for r in scenario.roles}
     customers = {k: stat(over(lambda r, k=k: r.customers[k]), _bounds(k)) for k in results[0].customers}
+
+    def groups(get: Any) -> dict[str, dict[str, Stat]]:
+        return {name: {k: stat(over(lambda r, n=name, k=k: get(r)[n][k]), _bounds(k)) for k in GROUP_MEASURES}
+                for name in get(results[0])}
     return Summary(
         scenario=scenario.name, replications=len(results), seed=seed, horizon_days=scenario.horizon / 24,
         warmup_days=scenario.warmup / 24, kpis=kpis, stages=stages, staff=staff, roles=roles,
@@ -129,7 +144,8 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         customers=customers if scenario.customers else None, overload_threshold=threshold,
         stage_names={st.id: st.display_name for st in scenario.stages}, focus_limit=focus_limit(scenario),
         stability=stability(scenario, results),
-        cycle_time_from=scenario.kpis.cycle_time_from if scenario.kpis else None)
+        cycle_time_from=scenario.kpis.cycle_time_from if scenario.kpis else None,
+        sources=groups(lambda r: r.sources), segments=groups(lambda r: r.segments) if scenario.segments else None)
 
 
 

@@ -51,6 +51,8 @@ __all__ = [
     "QuarterEnd",
     "Role",
     "Scenario",
+    "Segment",
+    "SegmentStage",
     "Source",
     "Stage",
     "Weekday",
@@ -408,6 +410,29 @@ class Customers(_Section):
     churn: Churn | None = None
 
 
+class SegmentStage(_Section):
+    """How a segment's leads differ at one stage."""
+
+    work: float = Field(1.0, gt=0, le=100, description="multiplier on the stage's work")
+    win: float = Field(1.0, gt=0, le=10, description="multiplier on the chance to advance (next stages and won); "
+                       "lost and stalled scaled to keep the sum 1")
+
+
+class Segment(_Section):
+    """A kind of deal (product, size, region...): its share of each source's leads, its value, and how its
+    leads differ stage by stage."""
+
+    name: Identifier
+    share: Probability | dict[str, Probability] = Field(
+        description="share of every source's leads, or source name -> share (each source's shares sum to 1)")
+    value: AmountDist | None = Field(None, description="deal value of a won lead of this segment (default: the "  # type: ignore[valid-type]
+                                     "source's)")
+    stages: dict[str, SegmentStage] = Field(default_factory=dict, description="stage id -> work and win multipliers")
+
+    def share_of(self, source: str) -> float:
+        return self.share if isinstance(self.share, float | int) else float(self.share.get(source, 0.0))
+
+
 class Kpis(_Section):
     """How the headline figures are counted."""
 
@@ -435,6 +460,7 @@ class Scenario(_Section):
     customers: Customers | None = None
     overload_threshold: float = Field(0.85, gt=0, le=1)
     kpis: Kpis | None = None
+    segments: list[Segment] | None = Field(None, max_length=1_000)
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:

@@ -8,7 +8,7 @@ from disk (the report) work on that JSON form, checked by `salesmap.report.files
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.stability import Stability
@@ -75,6 +75,10 @@ class Summary:
     stability: Stability
     cycle_time_from: str | None = None
     """The stage cycle time is counted from (kpis.cycle_time_from); None: from the lead's arrival."""
+    sources: Mapping[str, Mapping[str, Stat]] = field(default_factory=dict)
+    """Source -> `sim.results.GROUP_MEASURES` of its leads."""
+    segments: Mapping[str, Mapping[str, Stat]] | None = None
+    """Segment -> `sim.results.GROUP_MEASURES` of its leads (scenarios with segments)."""
 
     def kpi(self, name: str) -> float | None:
         """A headline figure's mean."""
@@ -100,4 +104,6 @@ class Summary:
             "focus_limit": self.focus_limit,
             "stability": self.stability.json(),
             "cycle_time_from": self.cycle_time_from,
+            "sources": {n: _stats(g) for n, g in self.sources.items()},
+            "segments": {n: _stats(g) for n, g in self.segments.items()} if self.segments is not None else None,
         }

@@ -192,6 +192,25 @@ def _people_table(summary: dict[str, Any]) -> str:
     return people + _owner_table(summary)
 
 
+def _group_table(summary: dict[str, Any]) -> str:
+    """Figures per source and per segment, when there is more than one of either."""
+    sources, segments = summary.get("sources") or {}, summary.get("segments") or {}
+    if len(sources) < 2 and not segments:
+        return ""
+    rows = []
+    for kind, groups in (("source", sources), ("segment", segments)):
+        for name, g in groups.items():
+            ct = g["cycle_time_days"]
+            rows.append(f"<tr><td>{kind}</td><td>{_e(name)}</td><td>{_num(g['leads_per_week']['mean'])}</td>"
+                        f"<td>{_num(g['won_per_week']['mean'], digits=2)}</td>"
+                        f"<td>{_num(g['revenue_per_week']['mean'], digits=0)}</td>"
+                        f"<td>{_num(g['win_rate']['mean'], '%')}</td>"
+                        f"<td>{_num(ct['mean'])} ({_num(ct['ci95'][0])} – {_num(ct['ci95'][1])})</td></tr>")
+    return ("<section><h2>By source and segment</h2>" +
+            _table(("", "name", "leads per week", "won per week", "revenue per week", "win rate",
+                    "cycle time (days, 95% CI)"), rows, "groups") + "</section>")
+
+
 def _owner_table(summary: dict[str, Any]) -> str:
     """Deal owners' own figures (roles with `routing: owner`), as a CRM's owner report shows them."""
     rows = []
@@ -252,7 +271,7 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
             f'<section><h2>Charts</h2><div class="charts">{figs}</div></section>'
             f"<section><h2>Stages</h2>{_stage_table(sc, summary)}</section>"
             f"<section><h2>Who is responsible for what</h2>{responsibility_grid(sc, summary)}</section>"
-            f"<section><h2>People</h2>{_people_table(summary)}</section>")
+            f"<section><h2>People</h2>{_people_table(summary)}</section>{_group_table(summary)}")
 
 
 def responsibility_grid(sc: Scenario, summary: dict[str, Any] | None) -> str:
