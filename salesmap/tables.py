@@ -39,6 +39,28 @@ def _ci(s: dict[str, Any], unit: str = "", digits: int = 1) -> str:
     return f"{_num(s['mean'], unit, digits)} [{_num(lo, unit, digits)}, {_num(hi, unit, digits)}]"
 
 
+def _forecast(summary: dict[str, Any], console: Console, rows: int = 13) -> None:
+    """The forecast from today's open pipeline, week by week (95% band over the replications)."""
+    fc = summary.get("forecast")
+    if not fc:
+        return
+    t = Table(title="Forecast from today's open pipeline (per week; mean [95% band])", title_justify="left")
+    for col in ("week from day", "won", "revenue", "open deals"):
+        t.add_column(col, justify="right")
+
+    def cell(key: str, i: int, digits: int) -> str:
+        b = fc[key]
+        return f"{b['mean'][i]:,.{digits}f} [{b['low'][i]:,.{digits}f}, {b['high'][i]:,.{digits}f}]"
+
+    for i, day in enumerate(fc["start_day"][:rows]):
+        t.add_row(f"{day:g}", cell("won", i, 1), cell("revenue", i, 0), cell("open_pipeline", i, 0))
+    console.print(t)
+    w, r = fc["total_won"], fc["total_revenue"]
+    console.print(Text(f"Over the {len(fc['start_day'])} weeks: {w['mean'][0]:,.1f} deals won "
+                       f"[{w['low'][0]:,.0f}, {w['high'][0]:,.0f}], revenue {r['mean'][0]:,.0f} "
+                       f"[{r['low'][0]:,.0f}, {r['high'][0]:,.0f}]", style="bold"))
+
+
 def _groups(summary: dict[str, Any], console: Console) -> None:
     """Figures per source and per segment, when there is more than one of either."""
     rows = [("source", n, g) for n, g in (summary.get("sources") or {}).items()]
@@ -89,6 +111,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             label = f"Cycle time ({summary.get('stage_names', {}).get(start, start)} → won)"
         k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
     console.print(k)
+    _forecast(summary, console)
     _groups(summary, console)
 
     f = Table(title=f"Funnel per stage, per replication (bottleneck: {summary['bottleneck']})",

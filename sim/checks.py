@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
+from collections.abc import Sequence
 
 from sim.errors import Problem
-from sim.schema import STALLED, TERMINALS, Scenario
+from sim.schema import STALLED, TERMINALS, OpenDeal, Scenario
 from sim.team import build_team
 
-__all__ = ["check_scenario", "human_hours"]
+__all__ = ["check_scenario", "deal_problems", "human_hours"]
 
 
 def check_scenario(sc: Scenario) -> list[Problem]:
@@ -61,7 +62,7 @@ def _times(sc: Scenario) -> list[Problem]:
 def _references(sc: Scenario) -> list[Problem]:
     """Every id a stage, source, role or the customers section names must exist."""
     return (_stage_references(sc) + _source_references(sc) + _role_and_customer_references(sc)
-            + _segment_references(sc))
+            + _segment_references(sc) + _pipeline_references(sc))
 
 
 def _stage_references(sc: Scenario) -> list[Problem]:
@@ -96,7 +97,7 @@ def _source_references(sc: Scenario) -> list[Problem]:
     for i, src in enumerate(sc.sources):
         if src.enters not in ids:
             out.append(_p(("sources", i, "enters"), _unknown("stage", src.enters, ids), src.enters))
-        if src.rate == 0 and not src.batches:
+        if src.rate == 0 and not src.batches and sc.pipeline is None:
             out.append(_p(("sources", i), "brings no leads: rate is 0 and there are no batches",
                           has_value=False))
         out += [_p(("sources", i, "batches", j, "at"), f"arrives after the horizon ({sc.horizon:g}h)", f"{b.at:g}h")
@@ -104,6 +105,10 @@ def _source_references(sc: Scenario) -> list[Problem]:
     names = [src.name for src in sc.sources]
     out += [_p(("sources", i, "name"), "duplicate source name", n) for i, n in enumerate(names) if names.index(n) != i]
     return out
+
+
+def _pipeline_references(sc: Scenario) -> list[Problem]:
+    return deal_problems(sc, sc.open_deals()) if isinstance(sc.pipeline, list) else []
 
 
 def _segment_references(sc: Scenario) -> list[Problem]:
@@ -272,4 +277,37 @@ def _flow(sc: Scenario) -> list[Problem]:
         elif s.id not in can_end:
             out.append(_p(("stages", i, "outcomes"), f"leads in stage {s.id!r} loop forever: no path from "
                           "it reaches won, lost or stalled", s.probabilities))
+    return out
+
+
+def deal_problems(sc: Scenario, deals: Sequence[OpenDeal]) -> list[Problem]:
+    """Deals that name an unknown stage, owner or segment, an owner not responsible for the stage or in a
+    pooled role, a date after the start, or an id twice."""
+    ids = [s.id for s in sc.stages]
+    team = {m.name: m for m in build_team(sc).people}
+    segments = [g.name for g in sc.segments or ()]
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for i, d in enumerate(deals):
+        if d.id in seen:
+            out.append(Problem(("pipeline", i, "id"), "the same deal id twice", d.id, True))
+        seen.add(d.id)
+        if d.stage not in ids:
+            out.append(Problem(("pipeline", i, "stage"), _unknown("stage", d.stage, ids), d.stage, True))
+        if d.entered is not None and d.entered > sc.start_date:
+            out.append(Problem(("pipeline", i, "entered"), f"after the start date {sc.start_date}: an open deal "
+                               "entered its stage before the simulation starts", str(d.entered), True))
+        if d.segment is not None and d.segment not in segments:
+            out.append(Problem(("pipeline", i, "segment"), _unknown("segment", d.segment, segments), d.segment, True))
+        if d.owner is None:
+            continue
+        person = team.get(d.owner)
+        if person is None:
+            out.append(Problem(("pipeline", i, "owner"), _unknown("person", d.owner, list(team)), d.owner, True))
+        elif sc.roles[person.role].routing != "owner":
+            out.append(Problem(("pipeline", i, "owner"), f"{d.owner}'s role {person.role} routes leads pooled; give "
+                               "it `routing: owner` to keep deal owners", d.owner, True))
+        elif d.stage in ids and d.stage not in person.stages:
+            out.append(Problem(("pipeline", i, "owner"), f"{d.owner} is not responsible for stage {d.stage}",
+                               d.owner, True))
     return out

@@ -43,6 +43,10 @@ class ActivityRun:
         self.role = role
 
 
+RESUME_TRIES = 10_000
+"""Draws an open deal's remaining time may take before it is taken as stalled (or ends at once)."""
+
+
 class StageRun:
     """A stage compiled for the engine: pools, samplers, outcome table and tallies."""
 
@@ -70,6 +74,9 @@ class StageRun:
         """Outcome id -> its own time until the lead leaves (empty for most stages)."""
         self.revive_to: Any = spec.revival[0] if spec.revival else None
         self.stalled_since: list[float] = []
+        self.customer_side = spec.wait is not None or bool(self.after)
+        """The stage has customer-side time: an open deal that old is past its staff work."""
+        self._open: tuple[Draw | None, Draw, dict[str, Draw]] | None = None
         self.starts_cycle = False
         """The cycle time is counted from a lead's first entry here (kpis.cycle_time_from)."""
         """When each deal that stalled here for good entered the stage (for stuck figures at the end)."""
@@ -90,6 +97,29 @@ class StageRun:
             return self.targets[0], False
         cum = self.cum if win_rate == 1.0 else self._scaled(win_rate)
         return self.targets[bisect.bisect_right(cum, self.pick(key, n) * cum[-1])], False
+
+    def resume(self, age: float, key: int, streams: Streams) -> tuple[Any, float]:
+        """(outcome, remaining time) of an open deal `age` hours into the customer-side part of this stage,
+        drawn given that it has lasted that long: outcomes and times are drawn as for a new visit until
+        their time exceeds the age (a deal that old is more likely one of the slow outcomes; stalled deals
+        never end, so old deals are more likely stalled). Separate streams: a new visit's draws are untouched."""
+        if self._open is None:
+            spec = self.spec
+            self._open = (streams.keyed(spec.wait, f"open:wait:{self.id}") if spec.wait else None,
+                          streams.keyed_uniform(f"open:outcome:{self.id}"),
+                          {t: streams.keyed(d, f"open:after:{self.id}:{t}") for t, d in spec.timed.items()})
+        wait, pick, after = self._open
+        target: Any = self.targets[0]
+        for j in range(RESUME_TRIES):
+            w = wait(key, j) if wait is not None else 0.0
+            target = self.targets[bisect.bisect_right(self.cum, pick(key, j) * self.cum[-1])]
+            tid = target.id if isinstance(target, StageRun) else target
+            if tid == STALLED and self.revive_to is None:
+                return target, 0.0
+            total = w + (after[tid](key, j) if tid in after else 0.0)
+            if total > age:
+                return target, total - age
+        return (STALLED if STALLED in self.targets else target), 0.0
 
     def _scaled(self, m: float) -> list[float]:
         """Cumulative chances with the advancing outcomes (next stages, won) times m, the others
@@ -164,6 +194,7 @@ class Replication:
         self.arrived = self.won = self.lost = self.handoff_count = self.stalled = 0
         self.revenue = self.cycle_sum = self.pipeline_time_sum = 0.0
         self.cycle_n = 0
+        self._period_won, self._period_revenue = 0, 0.0
         """Won leads whose cycle time was measured (all of them, unless counted from a stage they skipped)."""
         self.cycle = Histogram()
         self.in_pipeline = StageTally()
@@ -241,6 +272,7 @@ class Replication:
     def run(self) -> None:
         """Simulate to the horizon; results are read with `sim.results.collect`."""
         env = self.env
+        self._open_deals()
         for src in self.scenario.sources:
             env.process(self._arrivals(src))
             for b in src.batches:
@@ -250,6 +282,35 @@ class Replication:
         env.run(until=self.horizon)
         self._close_period(self.horizon)
         self._sweep_stuck()
+
+    def _open_deals(self) -> None:
+        """Today's open pipeline in place at time 0, each deal with the time it has spent in its stage."""
+        sc = self.scenario
+        deals = sc.open_deals()
+        if not deals:
+            return
+        base = lead_keys("pipeline")
+        people = {w.name: w for w in self.workers}
+        segments = {g.name: g for g in self.segments}
+        values = {g.name: self.streams.sampler(g.value, f"value:pipeline:{g.name}")
+                  for g in sc.segments or () if g.value is not None}
+        for i, d in enumerate(deals):
+            age = sc.age_of(d)
+            lead = Lead(d.id, -age, d.value or 0.0, base | i)
+            if d.segment is not None:
+                lead.segment = segments[d.segment]
+                if d.value is None and d.segment in values:
+                    lead.value = values[d.segment]()
+            if d.owner is not None:
+                o = people[d.owner]
+                lead.owners = {o.role: o}
+                o.open_deals += 1
+                if self.warmup <= 0:
+                    o.owned += 1
+            self.in_pipeline.move(0.0, 1)
+            if self.log is not None:
+                self.log((self.replication, lead.case, "deal open", d.stage, "complete", -age, "", ""))
+            self.env.process(self._pipeline(lead, self.by_id[d.stage], age))
 
     def _arrivals(self, src: Any) -> Process:
         if src.seasonal:
@@ -348,8 +409,10 @@ class Replication:
         self.env.process(self._pipeline(lead, entry))
         return lead
 
-    def _pipeline(self, lead: Lead, stage: StageRun) -> Process:
+    def _pipeline(self, lead: Lead, stage: StageRun, age: float = 0.0) -> Process:
         target: Any = stage
+        if age > 0.0:
+            target, _ = yield from self.visit(lead, target, age)
         while isinstance(target, StageRun):
             target, _ = yield from self.visit(lead, target)
         now = self.env.now
@@ -363,7 +426,8 @@ class Replication:
         if now >= self.warmup:
             start = lead.arrival if self.cycle_from is None else lead.since
             days = (now - start) / 24 if start >= 0 else None
-            self.by_source[lead.source].close(target == WON, lead.value, days)
+            if lead.source >= 0:
+                self.by_source[lead.source].close(target == WON, lead.value, days)
             if lead.segment is not None:
                 lead.segment.figures.close(target == WON, lead.value, days)
         self.in_pipeline.move(now, -1)
@@ -371,6 +435,8 @@ class Replication:
         if measured:
             self.pipeline_time_sum += now - lead.arrival
         if target == WON:
+            self._period_won += 1
+            self._period_revenue += lead.value
             if measured:
                 self.won += 1
                 self.revenue += lead.value
@@ -386,16 +452,16 @@ class Replication:
         if self.log is not None:
             self.log((self.replication, lead.case, str(target), "", "complete", now, "", ""))
 
-    def visit(self, lead: Lead, st: StageRun) -> Generator[simpy.Event, Any, Any]:
-        """One stay of a lead in a stage.
+    def visit(self, lead: Lead, st: StageRun, age: float = 0.0) -> Generator[simpy.Event, Any, Any]:
+        """One stay of a lead in a stage (an open deal's stay goes on after `age` hours already spent).
 
         Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1).
         """
         env, dispatch, log = self.env, self.dispatch, self.log
-        entered = env.now
+        entered = env.now - age
         tally = st.tally
         measured_entry = entered >= self.warmup
-        tally.move(entered, 1)
+        tally.move(env.now, 1)
         if measured_entry:
             tally.entered += 1
         if st.active is not None:
@@ -408,7 +474,8 @@ class Replication:
         dropped = False
         key, n = lead.key, lead.visits.get(st.id, 0)
         lead.visits[st.id] = n + 1
-        for act in st.acts:
+        resume = age > 0.0 and st.customer_side  # an open deal past the staff work, waiting on the customer
+        for act in st.acts if not resume else ():
             if worker is None or worker not in act.pool.people_set:
                 if worker is not None:
                     dispatch.release(worker, env.now)
@@ -441,6 +508,10 @@ class Replication:
         cooled = False
         if dropped:
             target: Any = LOST
+        elif resume:
+            target, remaining = st.resume(age, key, self.streams)
+            if remaining > 0:
+                yield env.timeout(remaining)
         else:
             if st.wait is not None:
                 yield env.timeout(st.wait(key, n))
@@ -454,12 +525,12 @@ class Replication:
                 after = st.after.get(target.id if isinstance(target, StageRun) else target)
                 if after is not None:
                     yield env.timeout(after(key, n))
-            if target == STALLED:
-                if st.revive_to is None:
-                    self._stall(lead, st, entered, effort_total)
-                    return target, first
-                self._leave(lead, st, entered, effort_total, st.revive_to, False, False, STALLED)
-                return st.revive_to, first
+        if target == STALLED:
+            if st.revive_to is None:
+                self._stall(lead, st, entered, effort_total)
+                return target, first
+            self._leave(lead, st, entered, effort_total, st.revive_to, False, False, STALLED)
+            return st.revive_to, first
         self._leave(lead, st, entered, effort_total, target, cooled, dropped)
         return target, first
 
@@ -485,7 +556,7 @@ class Replication:
         tally.move(now, -1)
         if st.active is not None:
             del st.active[lead]
-            if now - entered > st.stuck_after and entered + st.stuck_after >= self.warmup:  # type: ignore[operator]
+            if now - entered > st.stuck_after and max(entered + st.stuck_after, 0.0) >= self.warmup:  # type: ignore[operator]
                 tally.stuck += 1
         if now < self.warmup:
             return
@@ -629,6 +700,9 @@ class Replication:
         tl.pipeline.append(self.in_pipeline.area / length)
         self.in_pipeline.area = 0.0
         tl.customers.append(self.customers.close_period(now, length))
+        tl.won.append(self._period_won)
+        tl.revenue.append(self._period_revenue)
+        self._period_won, self._period_revenue = 0, 0.0
         tl.busy.append(self.dispatch.tally(now))
         tl.available.append([w.calendar.working_hours(start, now) for w in self.workers])
         self._period_start = now
@@ -642,5 +716,5 @@ class Replication:
             for entered in (*st.active.values(), *st.stalled_since):
                 if self.horizon - entered > limit:  # type: ignore[operator]
                     st.stuck_at_end += 1
-                    if entered + limit >= self.warmup:  # type: ignore[operator]
+                    if max(entered + limit, 0.0) >= self.warmup:  # type: ignore[operator]
                         st.tally.stuck += 1

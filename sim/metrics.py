@@ -85,6 +85,10 @@ class Timeline:
     customers: list[float] = field(default_factory=list)
     pipeline: list[float] = field(default_factory=list)
     """Time-average leads in the pipeline, per period."""
+    won: list[int] = field(default_factory=list)
+    """Leads won in each period."""
+    revenue: list[float] = field(default_factory=list)
+    """Revenue won in each period."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sim.engine import Replication
+from sim.forecast import forecast
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 from sim.stability import stability
@@ -145,7 +146,8 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         stage_names={st.id: st.display_name for st in scenario.stages}, focus_limit=focus_limit(scenario),
         stability=stability(scenario, results),
         cycle_time_from=scenario.kpis.cycle_time_from if scenario.kpis else None,
-        sources=groups(lambda r: r.sources), segments=groups(lambda r: r.segments) if scenario.segments else None)
+        sources=groups(lambda r: r.sources), segments=groups(lambda r: r.segments) if scenario.segments else None,
+        forecast=forecast(scenario, results, [(m.name, m.role) for m in team.people]))
 
 
 

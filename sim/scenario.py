@@ -36,7 +36,29 @@ def load_scenario_with_data(path: str | Path) -> tuple[Scenario, Any]:
     source = str(path)
     data, lines = _read_file(p, source)
     data = resolve_extends(data, p, source, read_data, scenario_from_data)
+    if isinstance(data, dict) and isinstance(data.get("pipeline"), str):
+        return _with_pipeline_file(data, p, source, lines)
     return scenario_from_data(data, source, lines), data
+
+
+def _deal_data(deal: BaseModel) -> dict[str, Any]:
+    """A deal as a scenario file writes it (an age with its unit)."""
+    out: dict[str, Any] = deal.model_dump(mode="json", exclude_none=True)
+    if "age" in out:
+        out["age"] = f"{out['age']:g}h"
+    return out
+
+
+def _with_pipeline_file(data: dict[str, Any], path: Path | None, source: str, lines: Lines) -> tuple[Scenario, Any]:
+    """Read `pipeline: open_deals.csv` into deals: the data saved beside the results then holds the deals
+    themselves, so the copy runs on its own."""
+    from sim.pipeline import pipeline_path, read_pipeline
+
+    csv_path = pipeline_path(data["pipeline"], path, source)
+    scenario = scenario_from_data({**data, "pipeline": []}, source, lines)
+    deals = read_pipeline(csv_path, scenario)
+    data = {**data, "pipeline": [_deal_data(d) for d in deals]}
+    return scenario.model_copy(update={"pipeline": list(deals)}), data
 
 
 def resolved_data(path: str | Path) -> Any:
@@ -77,7 +99,10 @@ def _read_file(p: Path, source: str) -> tuple[Any, Lines]:
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Parse and check scenario text; `source` names it in messages (`extends` is read from the cwd)."""
     data, lines = _read_yaml(text, source)
-    return scenario_from_data(resolve_extends(data, None, source, read_data, scenario_from_data), source, lines)
+    data = resolve_extends(data, None, source, read_data, scenario_from_data)
+    if isinstance(data, dict) and isinstance(data.get("pipeline"), str):
+        return _with_pipeline_file(data, None, source, lines)[0]
+    return scenario_from_data(data, source, lines)
 
 
 def scenario_from_data(data: Any, source: str = "<scenario>", lines: Lines | None = None) -> Scenario:

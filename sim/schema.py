@@ -45,6 +45,7 @@ __all__ = [
     "Handoff",
     "Kpis",
     "Month",
+    "OpenDeal",
     "Outcome",
     "Person",
     "Probability",
@@ -433,6 +434,25 @@ class Segment(_Section):
         return self.share if isinstance(self.share, float | int) else float(self.share.get(source, 0.0))
 
 
+class OpenDeal(_Section):
+    """A deal open today (a row of the CRM's open pipeline): where it is and for how long."""
+
+    id: Name
+    stage: str
+    age: Duration | None = Field(None, ge=0, description="time already spent in the stage, e.g. 45d")
+    entered: dt.date | None = Field(None, description="or the date it entered the stage (before the start date)")
+    owner: str | None = Field(None, description="the person who owns it (routing: owner roles)")
+    value: float | None = Field(None, ge=0, le=1e12, description="deal value (default: its segment's value "
+                                "distribution, else 0)")
+    segment: str | None = None
+
+    @model_validator(mode="after")
+    def _age_or_date(self) -> OpenDeal:
+        if (self.age is None) == (self.entered is None):
+            raise ValueError("give the deal's `age` in the stage or the date it `entered` the stage (one of them)")
+        return self
+
+
 class Kpis(_Section):
     """How the headline figures are counted."""
 
@@ -461,6 +481,20 @@ class Scenario(_Section):
     overload_threshold: float = Field(0.85, gt=0, le=1)
     kpis: Kpis | None = None
     segments: list[Segment] | None = Field(None, max_length=1_000)
+    pipeline: str | list[OpenDeal] | None = Field(
+        None, description="today's open deals: a CSV file (id, stage, entered or age, owner, value, segment; path "
+        "relative to this file) or a list; the run starts with them in place and forecasts from there")
+
+    def open_deals(self) -> tuple[OpenDeal, ...]:
+        """The open pipeline (after loading, a CSV file has been read into deals)."""
+        return tuple(self.pipeline) if isinstance(self.pipeline, list) else ()
+
+    def age_of(self, deal: OpenDeal) -> float:
+        """Hours the deal has spent in its stage at the start."""
+        if deal.age is not None:
+            return float(deal.age)
+        assert deal.entered is not None
+        return 24.0 * (self.start_date - deal.entered).days
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:

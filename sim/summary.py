@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.forecast import Forecast
 from sim.stability import Stability
 from sim.stats import Stat
 
@@ -79,6 +80,8 @@ class Summary:
     """Source -> `sim.results.GROUP_MEASURES` of its leads."""
     segments: Mapping[str, Mapping[str, Stat]] | None = None
     """Segment -> `sim.results.GROUP_MEASURES` of its leads (scenarios with segments)."""
+    forecast: Forecast | None = None
+    """Week by week from today's open pipeline (scenarios with `pipeline`)."""
 
     def kpi(self, name: str) -> float | None:
         """A headline figure's mean."""
@@ -106,4 +109,5 @@ class Summary:
             "cycle_time_from": self.cycle_time_from,
             "sources": {n: _stats(g) for n, g in self.sources.items()},
             "segments": {n: _stats(g) for n, g in self.segments.items()} if self.segments is not None else None,
+            "forecast": self.forecast.json() if self.forecast is not None else None,
         }

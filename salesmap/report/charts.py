@@ -13,7 +13,8 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from salesmap.report.svg import figure_svg
 
-__all__ = ["cycle_time_chart", "forest_chart", "frontier_chart", "funnel_chart", "utilization_chart", "wip_chart"]
+__all__ = ["cycle_time_chart", "forecast_chart", "forest_chart", "frontier_chart", "funnel_chart", "utilization_chart",
+           "wip_chart"]
 
 INK, MUTED, GOOD, BAD, BLUE, WARN = "#1f2933", "#52606d", "#2e7d32", "#c62828", "#4a90c2", "#d7301f"
 
@@ -57,6 +58,27 @@ def funnel_chart(summary: dict[str, Any], stage_order: Sequence[str]) -> str:
     _style(ax, "Funnel: leads entering each stage")
     fig.tight_layout()
     return figure_svg(fig, "funnel")
+
+
+def forecast_chart(forecast: dict[str, Any]) -> str:
+    """A fan chart of the forecast from today's open pipeline: wins, revenue and open deals per week, the
+    mean with its 95% band over the replications."""
+    days = forecast["start_day"]
+    fig = Figure(figsize=(7.5, 6.2))
+    axes = fig.subplots(3, 1, sharex=True)
+    for ax, (key, title, color) in zip(axes, (("won", "Deals won per week", GOOD),
+                                              ("revenue", "Revenue won per week", BLUE),
+                                              ("open_pipeline", "Open deals (average over the week)", MUTED)),
+                                       strict=True):
+        band = forecast[key]
+        ax.fill_between(days, band["low"], band["high"], color=color, alpha=0.2, lw=0, label="95% band")
+        ax.plot(days, band["mean"], color=color, lw=1.8, label="mean")
+        _style(ax, title)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8, frameon=False, loc="upper right")
+    axes[-1].set_xlabel("days from the start date", fontsize=8, color=MUTED)
+    fig.tight_layout()
+    return figure_svg(fig, "forecast")
 
 
 def cycle_time_chart(summary: dict[str, Any], bins: Sequence[tuple[float, float, int]]) -> str:

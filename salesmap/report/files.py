@@ -29,7 +29,8 @@ from pydantic import (
 from sim.errors import SalesSimError, format_path
 from sim.folder import plain_name
 
-__all__ = ["Change", "ComparisonFile", "Delta", "DeltaSet", "FrontierRow", "Kpis", "Money", "RecommendationFile",
+__all__ = ["Band", "Change", "ComparisonFile", "Delta", "DeltaSet", "ForecastPart", "FrontierRow", "Kpis", "Money",
+           "RecommendationFile",
            "ReportError", "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat",
            "SummaryFile", "Validation", "read_results_file", "sub_folder"]
 
@@ -112,6 +113,30 @@ class Stability(_Part):
     message: Text
 
 
+class Band(_Part):
+    mean: list[Number]
+    low: list[Number]
+    high: list[Number]
+
+
+class ForecastPart(_Part):
+    start_day: list[Number] = Field(max_length=100_000)
+    won: Band
+    revenue: Band
+    open_pipeline: Band
+    utilization: dict[Text, Band]
+    total_won: Band
+    total_revenue: Band
+
+    @model_validator(mode="after")
+    def _same_length(self) -> ForecastPart:
+        n = len(self.start_day)
+        for band in (self.won, self.revenue, self.open_pipeline, *self.utilization.values()):
+            if not len(band.mean) == len(band.low) == len(band.high) == n:
+                raise ValueError("forecast: every weekly series must have one value per week")
+        return self
+
+
 class SummaryFile(_Part):
     replications: StrictInt = Field(ge=1)
     seed: StrictInt = Field(ge=0)
@@ -126,6 +151,9 @@ class SummaryFile(_Part):
     overload_threshold: Number
     stability: Stability | None = None
     stage_names: dict[Text, Text] = Field(default_factory=dict)
+    forecast: ForecastPart | None = None
+    sources: dict[Text, dict[Text, Stat]] = Field(default_factory=dict)
+    segments: dict[Text, dict[Text, Stat]] | None = None
 
 
 class Delta(_Part):

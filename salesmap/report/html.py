@@ -15,6 +15,7 @@ from typing import Any
 
 from salesmap.report.charts import (
     cycle_time_chart,
+    forecast_chart,
     forest_chart,
     frontier_chart,
     funnel_chart,
@@ -265,6 +266,8 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
               ("cycle-time", cycle_time_chart(summary, _bins(folder))),
               ("utilization", utilization_chart(summary)),
               ("wip", wip_chart(_weekly_wip(folder, [s.id for s in sc.stages]), summary["warmup_days"]))]
+    if isinstance(summary.get("forecast"), dict):
+        charts.insert(0, ("forecast", forecast_chart(summary["forecast"])))
     figs = "".join(f'<figure data-chart="{n}">{svg}</figure>' for n, svg in charts)
     return (f'<section><h2>The sales-process map</h2><figure class="map" data-chart="map">'
             f"{draw_map(sc, summary)}</figure></section>"
