@@ -67,6 +67,7 @@ def test_monthly_weights_set_arrivals_per_month(load_yaml: Load) -> None:
     assert sum(per_month.values()) == pytest.approx(2 * 104 * 100, rel=0.03)  # the mean stays `rate`
 
 
+@pytest.mark.slow
 def test_dispersion_makes_weekly_counts_vary_as_asked(load_yaml: Load) -> None:
     for fano in (1.0, 2.0, 4.0):
         sc = load_yaml(SEASONAL.format(extra=f", dispersion: {fano}").replace("horizon: 104w", "horizon: 400w"))
