@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from sim.calendar import calendar_for
@@ -23,7 +24,7 @@ from sim.lead import LOST, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.schema import WEEKDAYS, Scenario, Stage
 from sim.seasons import Season
-from sim.streams import Streams, lead_keys
+from sim.streams import DealDraws, Streams, lead_keys
 from sim.team import build_team
 
 __all__ = ["LOST", "WON", "ActivityRun", "EventRow", "Figures", "Lead", "Replication", "SegmentRun", "StageRun"]
@@ -43,8 +44,10 @@ class ActivityRun:
         self.role = role
 
 
-RESUME_TRIES = 10_000
-"""Draws an open deal's remaining time may take before it is taken as stalled (or ends at once)."""
+RESUME_TRIES = 2_000
+"""Draws an open deal's remaining time may take. A deal older than all of them (its stage's timing
+makes a stay that long rarer than 1 in 2,000) is overdue: it ends at once, its outcome drawn as for a
+new deal (a stage with a stalled outcome takes a stalled draw first: old deals there stay stalled)."""
 
 
 class StageRun:
@@ -76,7 +79,7 @@ class StageRun:
         self.stalled_since: list[float] = []
         self.customer_side = spec.wait is not None or bool(self.after)
         """The stage has customer-side time: an open deal that old is past its staff work."""
-        self._open: tuple[Draw | None, Draw, dict[str, Draw]] | None = None
+        self._open: tuple[DealDraws | None, DealDraws, dict[str, DealDraws]] | None = None
         self.starts_cycle = False
         """The cycle time is counted from a lead's first entry here (kpis.cycle_time_from)."""
         """When each deal that stalled here for good entered the stage (for stuck figures at the end)."""
@@ -102,24 +105,30 @@ class StageRun:
         """(outcome, remaining time) of an open deal `age` hours into the customer-side part of this stage,
         drawn given that it has lasted that long: outcomes and times are drawn as for a new visit until
         their time exceeds the age (a deal that old is more likely one of the slow outcomes; stalled deals
-        never end, so old deals are more likely stalled). Separate streams: a new visit's draws are untouched."""
+        never end, so old deals are more likely stalled). Separate streams, in blocks over the tries of one
+        deal: a new visit's draws are untouched."""
         if self._open is None:
             spec = self.spec
-            self._open = (streams.keyed(spec.wait, f"open:wait:{self.id}") if spec.wait else None,
-                          streams.keyed_uniform(f"open:outcome:{self.id}"),
-                          {t: streams.keyed(d, f"open:after:{self.id}:{t}") for t, d in spec.timed.items()})
+            self._open = (streams.deal(spec.wait, f"open:wait:{self.id}") if spec.wait else None,
+                          streams.deal(None, f"open:outcome:{self.id}"),
+                          {t: streams.deal(d, f"open:after:{self.id}:{t}") for t, d in spec.timed.items()})
         wait, pick, after = self._open
-        target: Any = self.targets[0]
-        for j in range(RESUME_TRIES):
-            w = wait(key, j) if wait is not None else 0.0
-            target = self.targets[bisect.bisect_right(self.cum, pick(key, j) * self.cum[-1])]
-            tid = target.id if isinstance(target, StageRun) else target
-            if tid == STALLED and self.revive_to is None:
-                return target, 0.0
-            total = w + (after[tid](key, j) if tid in after else 0.0)
-            if total > age:
-                return target, total - age
-        return (STALLED if STALLED in self.targets else target), 0.0
+        n = RESUME_TRIES
+        which = np.searchsorted(np.asarray(self.cum), pick(key, n) * self.cum[-1], side="right")
+        which = np.minimum(which, len(self.targets) - 1)
+        total = wait(key, n) if wait is not None else np.zeros(n)
+        ids = [t.id if isinstance(t, StageRun) else t for t in self.targets]
+        for i, tid in enumerate(ids):
+            if tid in after:
+                total = total + np.where(which == i, after[tid](key, n), 0.0)
+        ok = total > age
+        if STALLED in ids and self.revive_to is None:
+            ok |= which == ids.index(STALLED)
+        if not ok.any():
+            return self.targets[int(which[0])], 0.0
+        j = int(np.argmax(ok))
+        target = self.targets[int(which[j])]
+        return target, (0.0 if target == STALLED and self.revive_to is None else float(total[j]) - age)
 
     def _scaled(self, m: float) -> list[float]:
         """Cumulative chances with the advancing outcomes (next stages, won) times m, the others

@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 
-__all__ = ["CustomerSampler", "KeyedSampler", "Sampler", "Streams", "lead_keys", "philox_key"]
+__all__ = ["CustomerSampler", "DealDraws", "KeyedSampler", "Sampler", "Streams", "lead_keys", "philox_key"]
 
 BLOCK = 512
 KEYED_BLOCK = 256
@@ -98,6 +98,11 @@ class Streams:
         """Exponential draws with mean 1, keyed (scale them)."""
         return KeyedSampler(lambda rng, n: rng.standard_exponential(n), self.seed, self.replication, purpose)
 
+    def deal(self, dist: object | None, purpose: str) -> DealDraws:
+        """Many draws at once for one key (None: uniform(0, 1) draws)."""
+        draw: Draw = (lambda rng, n: rng.random(n)) if dist is None else _draw(dist)
+        return DealDraws(draw, self.seed, self.replication, purpose)
+
     def by_customer(self, dist: object, purpose: str) -> CustomerSampler:
         """Like `keyed`, for stages a customer visits for years (check-ins): blocks run over visits."""
         return CustomerSampler(_draw(dist), self.seed, self.replication, purpose)
@@ -144,6 +149,23 @@ class KeyedSampler(_Blocks):
     def __call__(self, key: int, n: int) -> float:
         block = self._blocks.get((n, key >> KEYED_SHIFT)) or self._fill(n, key >> KEYED_SHIFT)
         return block[key & (KEYED_BLOCK - 1)]
+
+
+class DealDraws:
+    """`n` draws at once for one key: the tries of an open deal's remaining time (`sim.engine.StageRun.resume`),
+    the same whoever asks first and apart from every other stream."""
+
+    __slots__ = ("_draw", "_layer", "_rekey", "_rng")
+
+    def __init__(self, draw: Draw, seed: int, replication: int, purpose: str) -> None:
+        seq = np.random.SeedSequence(seed, spawn_key=(replication, _purpose_key(f"deal:{purpose}"), 0))
+        self._layer = int(seq.generate_state(1, np.uint64)[0])
+        self._draw = draw
+        self._rng, self._rekey = _philox()
+
+    def __call__(self, key: int, n: int) -> np.ndarray:
+        self._rekey(self._layer, key)
+        return np.asarray(self._draw(self._rng, n), dtype=float)
 
 
 class CustomerSampler(_Blocks):
