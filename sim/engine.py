@@ -77,6 +77,7 @@ class StageRun:
         """Outcome id -> its own time until the lead leaves (empty for most stages)."""
         self.revive_to: Any = spec.revival[0] if spec.revival else None
         self.stalled_since: list[float] = []
+        self.stalls = STALLED in probabilities
         self.customer_side = spec.wait is not None or bool(self.after)
         """The stage has customer-side time: an open deal that old is past its staff work."""
         self._open: tuple[DealDraws | None, DealDraws, dict[str, DealDraws]] | None = None
@@ -255,6 +256,11 @@ class Replication:
         for s in self.stages:
             s.link(self.by_id)
         self.cycle_from = self.scenario.kpis.cycle_time_from if self.scenario.kpis else None
+        sc = self.scenario
+        self.stalls = any(s.stalls for s in self.stages)
+        self.adjusts = (any(w.win_rate != 1.0 for w in self.workers) or bool(sc.segments)
+                        or any(src.quarter_end is not None and src.quarter_end.wins != 1.0 for src in sc.sources))
+        """Some chance to advance is multiplied (a person's win rate, a segment, a quarter-end push)."""
         if self.cycle_from is not None:
             self.by_id[self.cycle_from].starts_cycle = True
         for w in self.workers:
@@ -425,39 +431,38 @@ class Replication:
         while isinstance(target, StageRun):
             target, _ = yield from self.visit(lead, target)
         now = self.env.now
-        if target == STALLED:
+        if self.stalls and target == STALLED:
             if self.log is not None:
                 self.log((self.replication, lead.case, STALLED, "", "complete", now, "", ""))
             return
         lead.open = False
+        won = target == WON
         if lead.owners:
-            self._close_owned(lead, target == WON, now)
-        if now >= self.warmup:
-            start = lead.arrival if self.cycle_from is None else lead.since
-            days = (now - start) / 24 if start >= 0 else None
-            if lead.source >= 0:
-                self.by_source[lead.source].close(target == WON, lead.value, days)
-            if lead.segment is not None:
-                lead.segment.figures.close(target == WON, lead.value, days)
+            self._close_owned(lead, won, now)
         self.in_pipeline.move(now, -1)
         measured = now >= self.warmup
         if measured:
             self.pipeline_time_sum += now - lead.arrival
-        if target == WON:
-            self._period_won += 1
-            self._period_revenue += lead.value
-            if measured:
+            start = lead.arrival if self.cycle_from is None else lead.since
+            days = (now - start) / 24 if start >= 0 else None
+            figures = self.by_source[lead.source] if lead.source >= 0 else None
+            if won:
                 self.won += 1
                 self.revenue += lead.value
-                start = lead.arrival if self.cycle_from is None else lead.since
-                if start >= 0:
-                    days = (now - start) / 24
+                if days is not None:
                     self.cycle_sum += days
                     self.cycle_n += 1
                     self.cycle.add(days)
+            else:
+                self.lost += 1
+            if figures is not None:
+                figures.close(won, lead.value, days)
+            if lead.segment is not None:
+                lead.segment.figures.close(won, lead.value, days)
+        if won:
+            self._period_won += 1
+            self._period_revenue += lead.value
             self.customers.welcome(lead)
-        elif measured:
-            self.lost += 1
         if self.log is not None:
             self.log((self.replication, lead.case, str(target), "", "complete", now, "", ""))
 
@@ -484,6 +489,7 @@ class Replication:
         key, n = lead.key, lead.visits.get(st.id, 0)
         lead.visits[st.id] = n + 1
         resume = age > 0.0 and st.customer_side  # an open deal past the staff work, waiting on the customer
+        segment = lead.segment
         for act in st.acts if not resume else ():
             if worker is None or worker not in act.pool.people_set:
                 if worker is not None:
@@ -501,8 +507,8 @@ class Replication:
                     tally.wait_sum += start - entered
                     tally.wait_n += 1
             effort = act.work(key, n) * worker.focus
-            if lead.segment is not None:
-                effort *= lead.segment.work.get(st.id, 1.0)
+            if segment is not None:
+                effort *= segment.work.get(st.id, 1.0)
             effort_total += effort / worker.speed
             end = cal.advance(now, effort / worker.rate)
             if log is not None:
@@ -524,17 +530,20 @@ class Replication:
         else:
             if st.wait is not None:
                 yield env.timeout(st.wait(key, n))
-            m = worker.win_rate if worker is not None else 1.0
-            if lead.season is not None:
-                m *= lead.season.wins(env.now)
-            if lead.segment is not None:
-                m *= lead.segment.win.get(st.id, 1.0)
-            target, cooled = st.choose(first - entered, key, n, m)
+            if self.adjusts:  # people's win rates, quarter-end pushes or segments in this scenario
+                m = worker.win_rate if worker is not None else 1.0
+                if lead.season is not None:
+                    m *= lead.season.wins(env.now)
+                if lead.segment is not None:
+                    m *= lead.segment.win.get(st.id, 1.0)
+                target, cooled = st.choose(first - entered, key, n, m)
+            else:
+                target, cooled = st.choose(first - entered, key, n)
             if st.after:
                 after = st.after.get(target.id if isinstance(target, StageRun) else target)
                 if after is not None:
                     yield env.timeout(after(key, n))
-        if target == STALLED:
+        if st.stalls and target == STALLED:
             if st.revive_to is None:
                 self._stall(lead, st, entered, effort_total)
                 return target, first
