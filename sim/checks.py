@@ -172,6 +172,12 @@ def _people_references(sc: Scenario) -> list[Problem]:
         if p.role not in sc.roles:
             out.append(_p(("people", i, "role"), _unknown("role", p.role, list(sc.roles)), p.role))
             continue
+        segments = [g.name for g in sc.segments or ()]
+        out += [_p(("people", i, "segments", j), _unknown("segment", g, segments), g)
+                for j, g in enumerate(p.segments or ()) if g not in segments]
+        if p.segments is not None and sc.roles[p.role].assign != "by_segment":
+            out.append(_p(("people", i, "segments"), f"a territory decides owners: it needs role {p.role} to have "
+                          "`routing: owner` and `assign: by_segment`", has_value=False))
         if p.share is not None and sc.roles[p.role].assign != "weighted":
             out.append(_p(("people", i, "share"), f"share weighs owner assignment: it needs role {p.role} to have "
                           "`routing: owner` and `assign: weighted`", p.share))

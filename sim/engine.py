@@ -230,6 +230,7 @@ class Replication:
         ]
         self.dispatch = Dispatcher(self.workers)
         self.team_share = [m.share for m in self.team.people]
+        self.territory = [m.segments for m in self.team.people]
         self.routing = {r: role.assign or "round_robin" for r, role in sc.roles.items() if role.routing == "owner"}
         """Roles whose leads get an owner -> how owners are chosen."""
         self._turn: dict[tuple[str, str], int] = {}
@@ -668,6 +669,11 @@ class Replication:
                 if u < 0:
                     return w
             return people[-1]
+        if how == "by_segment" and lead.segment is not None:
+            territory = [w for w in people if self.territory[w.index] is None
+                         or lead.segment.name in self.territory[w.index]]  # type: ignore[operator]
+            people = territory or people
+            key = f"{key}:{lead.segment.name}"
         turn = self._turn.get((key, role), 0)
         self._turn[(key, role)] = turn + 1
         k = turn % len(people)

@@ -24,7 +24,7 @@ __all__ = ["MAX_DEPTH", "ROOTS_ENV", "extends_roots", "merge", "resolve_extends"
 
 MAX_DEPTH = 32
 ROOTS_ENV = "SALESMAP_EXTENDS_ROOTS"
-_KEYED = {"stages": "id", "sources": "name"}
+_KEYED = {"stages": "id", "sources": "name", "segments": "name"}
 
 
 def merge(base: Any, patch: Any, key: str | None = None) -> Any:

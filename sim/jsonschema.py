@@ -15,7 +15,7 @@ from sim.schema import Scenario
 
 __all__ = ["scenario_json_schema"]
 
-_KEYED = ("Stage", "Source")
+_KEYED = ("Stage", "Source", "Segment")
 
 
 def scenario_json_schema() -> dict[str, Any]:

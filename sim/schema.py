@@ -233,9 +233,10 @@ class Role(_Section):
     routing: Literal["pooled", "owner"] = Field(
         "pooled", description="pooled: a shared queue per stage, the next free person takes the next lead; owner: "
         "a lead gets one owner in this role, who does the role's work on it wherever they are responsible")
-    assign: Literal["round_robin", "weighted", "least_loaded"] | None = Field(
+    assign: Literal["round_robin", "weighted", "least_loaded", "by_segment"] | None = Field(
         None, description="how owners are chosen (routing: owner): in turn (default), at random by people's "
-        "`share`, or the one with the fewest open deals")
+        "`share`, the one with the fewest open deals, or in turn among those whose `segments` (territory) "
+        "include the lead's segment")
 
     @model_validator(mode="after")
     def _assign_needs_owners(self) -> Role:
@@ -254,6 +255,8 @@ class Person(_Section):
     capacity: float = Field(1.0, gt=0, le=1, description="fraction of full time spent on this team")
     share: float | None = Field(None, gt=0, le=1e6, description="weight in owner assignment (assign: weighted; "
                                 "default 1)")
+    segments: list[str] | None = Field(None, description="their territory: the segments whose leads they own "
+                                       "(assign: by_segment)")
     speed: float = Field(1.0, gt=0, le=10, description="work multiplier: 1.25 does the same work in 80% of the time")
     win_rate: float = Field(1.0, gt=0, le=10, description="multiplier on the chance that a stage this person "
                             "finishes advances the lead (the other outcomes scaled to keep the sum 1)")

@@ -30,6 +30,8 @@ class TeamPerson:
     """Weight when owners are assigned at random by share."""
     speed: float = 1.0
     win_rate: float = 1.0
+    segments: tuple[str, ...] | None = None
+    """Their territory under `assign: by_segment` (None: every segment)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def build_team(scenario: Scenario) -> Team:
                     stages = tuple(p.stages) if p.stages is not None else default_stages(scenario, role_name)
                     people.append(TeamPerson(p.name, role_name, stages, p.capacity * share, named=True,
                                              share=p.share if p.share is not None else 1.0, speed=p.speed,
-                                             win_rate=p.win_rate))
+                                             win_rate=p.win_rate,
+                                             segments=tuple(p.segments) if p.segments is not None else None))
         else:
             stages = default_stages(scenario, role_name)
             people.extend(TeamPerson(f"{role_name}-{i + 1}", role_name, stages, share, named=False)

@@ -97,3 +97,40 @@ def test_segment_figures_reach_the_terminal(write_yaml: Write, tmp_path: Path,
     assert "By source and segment" in out
     assert "enterprise" in out
     assert 'data-table="groups"' in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+
+
+def test_owners_by_territory(load_yaml: Load) -> None:
+    """assign: by_segment: each segment's leads go to the people whose territory holds it, in turn."""
+    text = SEGMENTED.replace("  agent: {headcount: 20}", "  agent: {routing: owner, assign: by_segment}") + """people:
+  - {name: Ana, role: agent, segments: [smb]}
+  - {name: Ben, role: agent, segments: [smb]}
+  - {name: Eli, role: agent, segments: [enterprise]}
+"""
+    s = simulate(load_yaml(text), replications=2, workers=1).summary
+    owned = {n: (s.staff[n].owner or {})["owned"].mean or 0 for n in ("Ana", "Ben", "Eli")}
+    seg = s.segments or {}
+    weeks = 56
+    assert owned["Ana"] + owned["Ben"] == pytest.approx((seg["smb"]["leads_per_week"].mean or 0) * weeks, rel=0.01)
+    assert owned["Eli"] == pytest.approx((seg["enterprise"]["leads_per_week"].mean or 0) * weeks, rel=0.01)
+    assert abs(owned["Ana"] - owned["Ben"]) <= 2  # in turn
+
+
+def test_a_territory_needs_by_segment_and_known_segments(load_yaml: Load, write_yaml: Write) -> None:
+    text = SEGMENTED.replace("  agent: {headcount: 20}", "  agent: {routing: owner}") + """people:
+  - {name: Ana, role: agent, segments: [smbb]}
+"""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write_yaml(text, "bad.yaml"))
+    assert "people[0].segments[0]='smbb': unknown segment; did you mean smb?" in str(err.value)
+    assert "a territory decides owners: it needs role agent to have `routing: owner` and `assign: by_segment`" in \
+        str(err.value)
+
+
+def test_a_what_if_changes_one_segment_by_name(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(SEGMENTED, encoding="utf-8")
+    (tmp_path / "w.yaml").write_text("extends: base.yaml\nname: pricier\nsegments:\n"
+                                     "  - {name: enterprise, value: {dist: fixed, value: 80000}}\n", encoding="utf-8")
+    sc = load_scenario(tmp_path / "w.yaml")
+    assert [g.name for g in sc.segments or ()] == ["smb", "enterprise"]
+    ent = (sc.segments or [])[1]
+    assert ent.stages["deal"].work == 3
