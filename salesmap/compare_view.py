@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from salesmap.tables import KPI_LABELS
+from salesmap.tables import KPI_LABELS, kpi_label, shown
 from sim.compare import RATES, Change, material_changes
 
 __all__ = ["MEASURE_WORDS", "print_comparison"]
@@ -80,8 +80,10 @@ def print_comparison(comp: dict[str, Any], console: Console) -> None:
                   title_justify="left")
         for col, justify in (("KPI", "left"), (base, "right"), (n, "right"), ("difference [95% CI]", "right")):
             t.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for k, (label, unit) in KPI_LABELS.items():
-            t.add_row(label + (f" ({unit})" if unit and unit != "%" else ""),
+        for k in KPI_LABELS:
+            if not shown(k, comp["scenarios"][base], comp["scenarios"][n]):
+                continue
+            t.add_row(kpi_label(k, comp["scenarios"][base]),
                       _fmt(comp["scenarios"][base]["kpis"][k]["mean"], k),
                       _fmt(comp["scenarios"][n]["kpis"][k]["mean"], k), _delta_cell(comp["deltas"][n]["kpis"][k], k))
         console.print(t)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["print_summary"]
+__all__ = ["KPI_LABELS", "SHOWN_WHEN_USED", "kpi_label", "print_summary", "shown"]
 
 KPI_LABELS = {
     "cycle_time_days": ("Cycle time (lead → won)", "days"),
@@ -22,6 +22,20 @@ KPI_LABELS = {
 }
 SHOWN_WHEN_USED = {"stalled_per_week"}
 """Figures of features a scenario may not use: a row only when they are not zero."""
+
+
+def kpi_label(key: str, summary: dict[str, Any]) -> str:
+    """A headline figure's name as a manager reads it (the cycle time says where it starts)."""
+    label, unit = KPI_LABELS[key]
+    if key == "cycle_time_days" and summary.get("cycle_time_from"):
+        start = summary["cycle_time_from"]
+        label = f"Cycle time ({summary.get('stage_names', {}).get(start, start)} → won)"
+    return label + (f" ({unit})" if unit and unit != "%" else "")
+
+
+def shown(key: str, *summaries: dict[str, Any]) -> bool:
+    """Figures of features a scenario may not use get a row only when one of the runs has them."""
+    return key not in SHOWN_WHEN_USED or any((s["kpis"].get(key) or {}).get("mean") for s in summaries)
 
 
 def _num(x: float | None, unit: str = "", digits: int = 1) -> str:
@@ -101,15 +115,12 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     k.add_column("KPI")
     k.add_column("mean [95% CI]", justify="right")
     k.add_column("p50 / p90", justify="right")
-    for key, (label, unit) in KPI_LABELS.items():
+    for key, (_, unit) in KPI_LABELS.items():
         s = summary["kpis"].get(key)
-        if s is None or (key in SHOWN_WHEN_USED and not s["mean"]):
+        if s is None or not shown(key, summary):
             continue
         pct = f"{_num(s.get('p50'))} / {_num(s.get('p90'))}" if "p50" in s else ""
-        if key == "cycle_time_days" and summary.get("cycle_time_from"):
-            start = summary["cycle_time_from"]
-            label = f"Cycle time ({summary.get('stage_names', {}).get(start, start)} → won)"
-        k.add_row(label + (f" ({unit})" if unit and unit != "%" else ""), _ci(s, unit, 2 if unit == "%" else 1), pct)
+        k.add_row(kpi_label(key, summary), _ci(s, unit, 2 if unit == "%" else 1), pct)
     console.print(k)
     _forecast(summary, console)
     _groups(summary, console)

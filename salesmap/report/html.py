@@ -169,13 +169,17 @@ def _cards(summary: dict[str, Any]) -> str:
 
 
 def _stage_table(sc: Scenario, summary: dict[str, Any]) -> str:
-    head = ("stage", "entered", "advanced", "lost", "conversion", "wait (h)", "in stage (d)", "stuck", "handoffs")
+    stalls = any(isinstance(m.get("stalled"), dict) and m["stalled"].get("mean") for m in summary["stages"].values())
+    head = ("stage", "entered", "advanced", "lost", *(("stalled",) if stalls else ()), "conversion", "wait (h)",
+            "in stage (d)", "stuck", "handoffs")
     rows = []
     for st in sc.stages:
         m = summary["stages"][st.id]
+        stalled = (_num(m["stalled"]["mean"], digits=0),) if stalls else ()
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (
             _e(st.display_name), _num(m["entered"]["mean"], digits=0), _num(m["advanced"]["mean"], digits=0),
-            _num(m["lost"]["mean"], digits=0), _num(m["conversion_rate"]["mean"], "%"), _num(m["wait_hours"]["mean"]),
+            _num(m["lost"]["mean"], digits=0), *stalled, _num(m["conversion_rate"]["mean"], "%"),
+            _num(m["wait_hours"]["mean"]),
             _num(m["time_in_stage_days"]["mean"]), _num(m["stuck"]["mean"], digits=0),
             _num(m["handoffs"]["mean"], digits=0))) + "</tr>")
     return _table(head, rows, "stages")
