@@ -101,7 +101,8 @@ def test_mm3_with_a_slow_agent_fails_the_check(monkeypatch: pytest.MonkeyPatch) 
 
     def lose_one(self: sim.engine.Replication) -> None:
         real(self)
-        self.workers[2].capacity = 0.8
+        slow = self.workers[2]
+        slow.capacity, slow.rate = 0.8, 0.8 * slow.speed  # work is done at `rate` (capacity x speed)
 
     monkeypatch.setattr(sim.engine.Replication, "_build_team", lose_one)
     broken = simulate(wrong, replications=6, workers=1)  # the patch lives in this process only
