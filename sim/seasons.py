@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scipy.special import gammaincinv
-
 from sim.schema import MONTHS, Source
 from sim.streams import Streams
 
@@ -78,5 +76,7 @@ class Season:
         if k != self._week:
             self._week = k
             u = min(max(self._u(k, 0), 1e-12), 1 - 1e-12)
+            from scipy.special import gammaincinv  # loaded when a source is over-dispersed (start-up time)
+
             self._g = float(gammaincinv(self.shape, u)) / self.shape
         return self._g

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from scipy.special import stdtrit
-
 __all__ = ["Delta", "Stat", "Verdict", "paired_delta", "stat", "t_halfwidth"]
 
 
@@ -75,6 +73,8 @@ def t_halfwidth(values: Sequence[float], level: float = 0.95) -> float:
     n = len(values)
     if n < 2:
         return math.nan
+    from scipy.special import stdtrit  # loaded at the first interval: `salesmap --help` starts without scipy
+
     mean = math.fsum(values) / n
     var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
     return float(stdtrit(n - 1, 0.5 + level / 2)) * math.sqrt(var / n)  # Student-t quantile
