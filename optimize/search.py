@@ -1,6 +1,8 @@
 """Find the recommendation: walk the frontier, simulate every plan on today's random numbers, keep
-the one the simulation confirms best, and validate it on seeds the search never saw (the best of
-several plans judged on the same numbers is flattered by them: the winner's curse)."""
+the plans the simulation confirms, prefer the one with the fewest changes that is as good as the best
+(the knee of the frontier: a manager should not move four responsibilities for what one buys), and
+validate it on seeds the search never saw (the best of several plans judged on the same numbers is
+flattered by them: the winner's curse)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,18 @@ from typing import Any
 
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
-from optimize.recommend import Verification, apply_plan, verify
+from optimize.recommend import Verification, apply_plan, verify, with_busiest
 from optimize.workload import Workload
+from sim.compare import compare
 from sim.runner import RunResult, simulate
 from sim.schema import Scenario
 from sim.stats import Verdict
 
-__all__ = ["Candidate", "Search", "search"]
+__all__ = ["Candidate", "Search", "as_good", "knee_order", "search"]
 
 HEADLINE = ("cycle_time_days", "won_per_week", "win_rate", "max_utilization")
+KNEE_FIGURES = ("max_utilization", "cycle_time_days", "won_per_week", "revenue_per_week")
+"""A plan is as good as the best when none of these is significantly worse than the best plan's."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,42 @@ class Search:
     best: Candidate | None = None
     validation: dict[str, Any] | None = None
     """The best plan simulated again against today's team on a fresh seed: {"seed", "verified",
-    "reason", "changes", "deltas"}; the first confirmed plan (best first) that holds there is chosen."""
+    "reason", "changes", "deltas"}; the first confirmed plan (knee order) that holds there is chosen."""
+    knee: str = ""
+    """Why the chosen plan has as few changes as it has (empty when it is also the best-scoring plan)."""
+
+
+def as_good(c: Candidate, best: Candidate) -> bool:
+    """`c` is within noise of the best plan: none of KNEE_FIGURES significantly worse than the best's
+    (both were simulated on today's random numbers, so the difference is paired)."""
+    if c is best:
+        return True
+    a, b = best.verdict.after, c.verdict.after
+    d = with_busiest(compare(a, b), a, b)
+    return all(d.kpis[m].verdict is not Verdict.WORSE for m in KNEE_FIGURES)
+
+
+def knee_order(confirmed: list[Candidate]) -> list[Candidate]:
+    """The order plans are validated in: those as good as the best-scoring one, fewest changes first;
+    then the rest, best score first."""
+    best = max(confirmed, key=lambda c: c.score)
+    good = sorted((c for c in confirmed if as_good(c, best)), key=lambda c: (c.plan.changes, -c.score[0],
+                                                                              -c.score[1]))
+    chosen = {id(c) for c in good}
+    rest = sorted((c for c in confirmed if id(c) not in chosen), key=lambda c: c.score, reverse=True)
+    return good + rest
 
 
 def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, st: Settings,
-           progress: Callable[[str], None] | None = None) -> Search:
-    """The frontier of plans, each verified by simulation, and the best verified one."""
+           progress: Callable[[str], None] | None = None, asked: bool = True) -> Search:
+    """The frontier of plans, each verified by simulation, and the best verified one. Unless `asked`
+    (an objective given on purpose), a team where nobody is over the overload line is left alone."""
+    if not asked and not any(p.overloaded for p in before.summary.staff.values()):
+        busiest = max((p.utilization.mean or 0.0 for p in before.summary.staff.values()), default=0.0)
+        return Search(Status.NO_IMPROVEMENT, f"nobody is over the overload line ({100 * st.overload_threshold:.0f}%; "
+                      f"the busiest person is {100 * busiest:.0f}% busy): nothing worth changing. Ask for an "
+                      "objective (--objective balanced, overload or cycle-time) to look for a better "
+                      "arrangement anyway", [])
     plans = frontier(wl, st, limit=st.max_changes)
     if len(plans) == 1 and plans[0].status not in (Status.OPTIMAL, Status.FEASIBLE):
         return Search(plans[0].status, plans[0].message, plans)
@@ -75,12 +110,17 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
         progress(f"validating on a fresh seed ({seed})")
     fresh = simulate(sc, replications=len(before.replications), seed=seed)
     failed = []
-    for c in sorted(confirmed, key=lambda c: c.score, reverse=True):
+    top = max(confirmed, key=lambda c: c.score)
+    for c in knee_order(confirmed):
         check = verify(st.objective, fresh, c.scenario)
         validation = {"seed": seed, "verified": check.verified, "reason": check.reason, "changes": c.plan.changes,
                       "deltas": {m: check.deltas.kpis[m] for m in (*HEADLINE, "revenue_per_week")}}
         if check.verified:
-            return Search(c.plan.status, c.verdict.reason, plans, candidates, c, validation)
+            knee = "" if c is top or c.plan.changes >= top.plan.changes else (
+                f"{c.plan.changes} change(s) chosen over the {top.plan.changes}-change plan that scored best: no "
+                "headline figure (busiest person, cycle time, wins, revenue) is significantly worse than its, "
+                "paired on the same random numbers")
+            return Search(c.plan.status, c.verdict.reason, plans, candidates, c, validation, knee)
         failed.append(f"{c.plan.changes} change(s): {check.reason}")
     return Search(Status.NO_IMPROVEMENT, f"plans confirmed on today's random numbers did not hold on fresh seed "
                   f"{seed} ({'; '.join(failed)})", plans, candidates, None, validation)

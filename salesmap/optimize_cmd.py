@@ -24,7 +24,7 @@ from sim.scenario import load_scenario_with_data
 from sim.schema import Scenario
 from sim.stats import stat
 
-__all__ = ["OptimizeError", "add_parser", "run_optimize"]
+__all__ = ["OptimizeError", "add_parser", "handoffs", "run_optimize"]
 
 
 class OptimizeError(UsageError):
@@ -39,7 +39,9 @@ def add_parser(sub: Any) -> None:
     op.add_argument("--max-stages-per-person", type=int, help="at most N stages per person")
     op.add_argument("--min-cover", type=int, default=1, help="at least M people responsible for each stage")
     op.add_argument("--keep", nargs="+", default=[], metavar="NAME", help="people to leave as they are")
-    op.add_argument("--objective", choices=[o.value for o in Objective], default="balanced")
+    op.add_argument("--objective", choices=[o.value for o in Objective], default=None,
+                    help="what to improve (default balanced); without it a team where nobody is over the overload "
+                    "line is left alone")
     op.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     op.add_argument("--node-limit", type=int, default=DEFAULT_NODE_LIMIT, help="branch-and-bound nodes per solve "
                     "(default %(default)s): the same plan on a quiet or a busy machine")
@@ -72,7 +74,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     if out.exists() and not args.force:
         raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
     settings = Settings(args.max_changes, args.max_stages_per_person, args.min_cover, tuple(args.keep),
-                        Objective(args.objective), args.solver, args.time_limit, sc.overload_threshold,
+                        Objective(args.objective or "balanced"), args.solver, args.time_limit, sc.overload_threshold,
                         args.node_limit)
     with ResultsFolder(out.parent, force=args.force) as folder:
         report, result = _optimize_into(args, sc, data, settings, out, folder.work / out.name, err)
@@ -96,7 +98,7 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
         wl = measure_workload(sc, before)
         status.update("solving and simulating the candidate plans")
         result = search(sc, data, before, wl, settings,
-                        progress=lambda msg: status.update(msg))
+                        progress=lambda msg: status.update(msg), asked=args.objective is not None)
     if result.status is Status.INFEASIBLE:
         raise OptimizeError(f"infeasible: {result.message}")
     if result.status is Status.NOT_SOLVED:
@@ -111,6 +113,16 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
 
         optimize_report(work.parent)
     return report, result
+
+
+def handoffs(summary: Any) -> dict[str, float]:
+    """Handoffs per lead that arrived, and leads lost in handoffs per week (a plan that splits stages
+    between people adds handoffs: the disruption a manager weighs against the relief)."""
+    weeks = (summary.horizon_days - summary.warmup_days) / 7
+    leads = (summary.kpis["leads_per_week"].mean or 0.0) * weeks
+    count = sum(m["handoffs"].mean or 0.0 for m in summary.stages.values())
+    lost = sum(m["lost_handoff"].mean or 0.0 for m in summary.stages.values())
+    return {"per_lead": count / leads if leads else 0.0, "lost_per_week": lost / weeks if weeks else 0.0}
 
 
 def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> dict[str, Any]:
@@ -135,6 +147,9 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "predicted_max_utilization": best.plan.max_utilization if best else None,
         "frontier": [_row(c) for c in result.candidates],
         "validation": result.validation,
+        "knee": result.knee or None,
+        "handoffs": {"before": handoffs(before.summary),
+                     "after": handoffs(best.verdict.after.summary) if best else None},
         "before_max_utilization": stat(max_utilization(before)),
         "time_limit_reached": any(p.timed_out for p in result.plans),
     })
@@ -174,6 +189,13 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
                            f"{report['message']})", style="bold"))
         for m in report["changes"]:
             console.print(Text(f"  • {m['text']}"))
+        if report.get("knee"):
+            console.print(Text(f"Fewest changes: {report['knee']}."))
+        h = report.get("handoffs") or {}
+        if h.get("after"):
+            b, a = h["before"], h["after"]
+            console.print(Text(f"Handoffs per lead {b['per_lead']:.2f} -> {a['per_lead']:.2f}; leads lost in "
+                               f"handoffs per week {b['lost_per_week']:.2f} -> {a['lost_per_week']:.2f}."))
         v = report["validation"]
         if v is not None:
             console.print(Text(f"Validated on fresh seed {v['seed']}: {v['reason']}"))

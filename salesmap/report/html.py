@@ -127,6 +127,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
         raise ReportError(f"{path}: cannot read ({type(e).__name__})") from None
 
 
+def _number(x: object) -> float | None:
+    """A number from an untrusted file, or None (shown as "–")."""
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) else None
+
+
 def _finite(text: str | None) -> float:
     x = float(text or "nan")
     if not math.isfinite(x):
@@ -389,7 +394,16 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
                      f'today\'s team: {_e(v["reason"])}</p>')
     if rec["changes"]:
         items = "".join(f"<li>{_e(m['text'])}</li>" for m in rec["changes"])
-        parts.append(f'<section><h2>The changes</h2><ul data-table="changes">{items}</ul></section>')
+        knee = f'<p data-note="knee">Fewest changes: {_e(rec["knee"])}.</p>' if isinstance(rec.get("knee"), str) else ""
+        h = rec.get("handoffs")
+        hb, ha = (h.get("before"), h.get("after")) if isinstance(h, dict) else (None, None)
+        moves = ""
+        if isinstance(hb, dict) and isinstance(ha, dict):
+            moves = (f'<p data-note="handoffs">Handoffs per lead {_num(_number(hb.get("per_lead")), digits=2)} → '
+                     f'{_num(_number(ha.get("per_lead")), digits=2)}; leads lost in handoffs per week '
+                     f'{_num(_number(hb.get("lost_per_week")), digits=2)} → '
+                     f'{_num(_number(ha.get("lost_per_week")), digits=2)}.</p>')
+        parts.append(f'<section><h2>The changes</h2><ul data-table="changes">{items}</ul>{knee}{moves}</section>')
     if rec["verified"]:
         parts.append(f"<section><h2>Before and after</h2>{_before_after(rec)}</section>")
     if rec["frontier"]:

@@ -103,3 +103,20 @@ def test_an_existing_recommendation_is_not_overwritten_without_force(one_rep: tu
     out, _ = one_rep
     assert main(["optimize", str(SCENARIOS / "one-rep-five-stages.yaml"), "--out", str(out)]) == 2
     assert "exists; pass --force" in capsys.readouterr().err
+
+
+def test_nothing_worth_changing_when_nobody_is_overloaded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a calm team the optimizer recommended moves for a fraction of a day; now it says so and stops,
+    unless an objective is asked for."""
+    from tests.cli.test_run import SMALL
+
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    out = tmp_path / "opt" / "recommended.yaml"
+    assert main(["optimize", str(f), "--out", str(out), "--replications", "2"]) == 0
+    text = capsys.readouterr()
+    assert "nothing worth changing" in text.out + text.err
+    rec = json.loads(out.with_name("recommendation.json").read_text())
+    assert rec["verified"] is False
+    assert rec["changes"] == []
+    assert not out.exists()

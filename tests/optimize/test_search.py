@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import optimize.search
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
 from optimize.recommend import Verification
-from optimize.search import search
+from optimize.search import Candidate, knee_order, search
 from optimize.workload import measure_workload
 from sim.compare import Deltas
 from sim.runner import RunResult, simulate
@@ -76,10 +77,37 @@ def test_the_first_confirmed_plan_that_holds_on_the_fresh_seed_wins(solved: Any,
     sc, data, before, wl = solved
     monkeypatch.setattr(optimize.search, "verify", _fake(fresh_passes_from=1))  # the best fails, the next holds
     result = search(sc, data, before, wl, Settings(time_limit=20))
-    ranked = sorted(result.candidates, key=lambda c: c.score, reverse=True)
+    ranked = knee_order(result.candidates)  # every fake plan is as good as the best: fewest changes first
     assert len(ranked) >= 2
+    assert [c.plan.changes for c in ranked] == sorted(c.plan.changes for c in ranked)
     assert result.best is ranked[1]
     assert result.validation is not None
     assert result.validation["verified"] is True
     assert result.validation["changes"] == ranked[1].plan.changes
     assert result.validation["seed"] == SEED + 1
+
+
+def test_the_fewest_changes_as_good_as_the_best_are_tried_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The knee: a 1-change plan as good as the best-scoring 4-change plan is validated first; plans
+    worse than the best come after, best score first."""
+    def cand(changes: int, relief: float) -> Candidate:
+        k = {m: Delta(-relief if m == "max_utilization" else 0.0, (-1.0, 1.0), 10,
+                      verdict=Verdict.BETTER if m == "max_utilization" else Verdict.SAME)
+             for m in ("cycle_time_days", "won_per_week", "win_rate", "max_utilization", "revenue_per_week")}
+        plan = Plan(Status.OPTIMAL, "cbc", "", 0.0, 0.0, 0.0, {}, {}, changes, 0.0)
+        return Candidate(plan, {}, Verification(True, "", None, Deltas(k, {}, {})), None)  # type: ignore[arg-type]
+
+    plans = [cand(1, 0.10), cand(2, 0.11), cand(3, 0.05), cand(4, 0.12)]
+    as_good = {1: True, 2: False, 3: False, 4: True}
+    monkeypatch.setattr(optimize.search, "as_good", lambda c, best: as_good[c.plan.changes])
+    assert [c.plan.changes for c in knee_order(plans)] == [1, 4, 2, 3]
+
+
+def test_a_team_nobody_overloads_is_left_alone_unless_asked(setting: Any) -> None:
+    sc, data, before, wl, _ = setting
+    calm = dataclasses.replace(before, summary=dataclasses.replace(before.summary, staff={
+        n: dataclasses.replace(p, overloaded=False) for n, p in before.summary.staff.items()}))
+    result = search(sc, data, calm, wl, Settings(time_limit=20), asked=False)
+    assert result.status is Status.NO_IMPROVEMENT
+    assert "nothing worth changing" in result.message
+    assert result.plans == []

@@ -187,7 +187,8 @@ def test_optimize_report_escapes_and_opens_in_a_real_browser(write_yaml: Write, 
     f = write_yaml(EVIL.replace("  rep: {headcount: 2}", "  rep: {headcount: 2, can_do: [qualify, close]}"),
                    "evil.yaml")
     out = tmp_path / "opt" / "recommended.yaml"
-    assert main(["optimize", str(f), "--out", str(out), "--replications", "3", "--report"]) == 0
+    assert main(["optimize", str(f), "--out", str(out), "--replications", "3", "--report", "--objective",
+                 "balanced"]) == 0
     page = (out.parent / "report.html").read_text()
     assert "<img src=x" not in page
     assert "<script>alert" not in page
