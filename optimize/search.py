@@ -80,15 +80,15 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
            progress: Callable[[str], None] | None = None, asked: bool = True) -> Search:
     """The frontier of plans, each verified by simulation, and the best verified one. Unless `asked`
     (an objective given on purpose), a team where nobody is over the overload line is left alone."""
+    plans = frontier(wl, st, limit=st.max_changes)
+    if len(plans) == 1 and plans[0].status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return Search(plans[0].status, plans[0].message, plans)  # settings that cannot be met are named first
     if not asked and not any(p.overloaded for p in before.summary.staff.values()):
         busiest = max((p.utilization.mean or 0.0 for p in before.summary.staff.values()), default=0.0)
         return Search(Status.NO_IMPROVEMENT, f"nobody is over the overload line ({100 * st.overload_threshold:.0f}%; "
                       f"the busiest person is {100 * busiest:.0f}% busy): nothing worth changing. Ask for an "
                       "objective (--objective balanced, overload or cycle-time) to look for a better "
                       "arrangement anyway", [])
-    plans = frontier(wl, st, limit=st.max_changes)
-    if len(plans) == 1 and plans[0].status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return Search(plans[0].status, plans[0].message, plans)
     candidates = []
     for plan in plans:
         if plan.changes == 0:

@@ -110,4 +110,4 @@ def test_a_team_nobody_overloads_is_left_alone_unless_asked(setting: Any) -> Non
     result = search(sc, data, calm, wl, Settings(time_limit=20), asked=False)
     assert result.status is Status.NO_IMPROVEMENT
     assert "nothing worth changing" in result.message
-    assert result.plans == []
+    assert result.candidates == []  # nothing simulated
