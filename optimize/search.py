@@ -12,7 +12,7 @@ from typing import Any
 
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
-from optimize.recommend import Verification, apply_plan, verify, with_busiest
+from optimize.recommend import Verification, apply_plan, max_utilization, verify, with_busiest
 from optimize.workload import Workload
 from sim.compare import compare
 from sim.runner import RunResult, simulate
@@ -55,22 +55,28 @@ class Search:
     """Why the chosen plan has as few changes as it has (empty when it is also the best-scoring plan)."""
 
 
-def as_good(c: Candidate, best: Candidate) -> bool:
-    """`c` is within noise of the best plan: none of KNEE_FIGURES significantly worse than the best's
-    (both were simulated on today's random numbers, so the difference is paired)."""
+def as_good(c: Candidate, best: Candidate, overload: float = 1.0) -> bool:
+    """`c` captures the best plan's gain: none of KNEE_FIGURES significantly worse than the best's (both
+    were simulated on today's random numbers, so the difference is paired) — except that more relief
+    for a busiest person already under the overload line in both plans is not a gain worth changes."""
     if c is best:
         return True
     a, b = best.verdict.after, c.verdict.after
     d = with_busiest(compare(a, b), a, b)
-    return all(d.kpis[m].verdict is not Verdict.WORSE for m in KNEE_FIGURES)
+    def busiest(run: RunResult) -> float:
+        u = max_utilization(run)
+        return sum(u) / len(u)
+
+    calm = busiest(a) <= overload and busiest(b) <= overload  # as `overloaded` is judged: on the mean
+    return all(d.kpis[m].verdict is not Verdict.WORSE or (m == "max_utilization" and calm) for m in KNEE_FIGURES)
 
 
-def knee_order(confirmed: list[Candidate]) -> list[Candidate]:
-    """The order plans are validated in: those as good as the best-scoring one, fewest changes first;
-    then the rest, best score first."""
+def knee_order(confirmed: list[Candidate], overload: float = 1.0) -> list[Candidate]:
+    """The order plans are validated in: those that capture the best-scoring plan's gain, fewest changes
+    first; then the rest, best score first."""
     best = max(confirmed, key=lambda c: c.score)
-    good = sorted((c for c in confirmed if as_good(c, best)), key=lambda c: (c.plan.changes, -c.score[0],
-                                                                              -c.score[1]))
+    good = sorted((c for c in confirmed if as_good(c, best, overload)),
+                  key=lambda c: (c.plan.changes, -c.score[0], -c.score[1]))
     chosen = {id(c) for c in good}
     rest = sorted((c for c in confirmed if id(c) not in chosen), key=lambda c: c.score, reverse=True)
     return good + rest
@@ -111,15 +117,15 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
     fresh = simulate(sc, replications=len(before.replications), seed=seed)
     failed = []
     top = max(confirmed, key=lambda c: c.score)
-    for c in knee_order(confirmed):
+    for c in knee_order(confirmed, st.overload_threshold):
         check = verify(st.objective, fresh, c.scenario)
         validation = {"seed": seed, "verified": check.verified, "reason": check.reason, "changes": c.plan.changes,
                       "deltas": {m: check.deltas.kpis[m] for m in (*HEADLINE, "revenue_per_week")}}
         if check.verified:
             knee = "" if c is top or c.plan.changes >= top.plan.changes else (
-                f"{c.plan.changes} change(s) chosen over the {top.plan.changes}-change plan that scored best: no "
-                "headline figure (busiest person, cycle time, wins, revenue) is significantly worse than its, "
-                "paired on the same random numbers")
+                f"{c.plan.changes} change(s) chosen over the {top.plan.changes}-change plan that scored best: "
+                "cycle time, wins and revenue are not significantly worse than its (paired, same random "
+                "numbers), and the busiest person is not either, or is under the overload line in both")
             return Search(c.plan.status, c.verdict.reason, plans, candidates, c, validation, knee)
         failed.append(f"{c.plan.changes} change(s): {check.reason}")
     return Search(Status.NO_IMPROVEMENT, f"plans confirmed on today's random numbers did not hold on fresh seed "

@@ -99,7 +99,7 @@ def test_the_fewest_changes_as_good_as_the_best_are_tried_first(monkeypatch: pyt
 
     plans = [cand(1, 0.10), cand(2, 0.11), cand(3, 0.05), cand(4, 0.12)]
     as_good = {1: True, 2: False, 3: False, 4: True}
-    monkeypatch.setattr(optimize.search, "as_good", lambda c, best: as_good[c.plan.changes])
+    monkeypatch.setattr(optimize.search, "as_good", lambda c, best, overload=1.0: as_good[c.plan.changes])
     assert [c.plan.changes for c in knee_order(plans)] == [1, 4, 2, 3]
 
 
