@@ -103,11 +103,14 @@ def test_the_fewest_changes_as_good_as_the_best_are_tried_first(monkeypatch: pyt
     assert [c.plan.changes for c in knee_order(plans)] == [1, 4, 2, 3]
 
 
-def test_a_team_nobody_overloads_is_left_alone_unless_asked(setting: Any) -> None:
-    sc, data, before, wl, _ = setting
+def test_a_team_nobody_overloads_is_left_alone_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    sc = load_scenario(FILE)
+    before = simulate(sc, replications=2, workers=1)
     calm = dataclasses.replace(before, summary=dataclasses.replace(before.summary, staff={
         n: dataclasses.replace(p, overloaded=False) for n, p in before.summary.staff.items()}))
-    result = search(sc, data, calm, wl, Settings(time_limit=20), asked=False)
+    plan = Plan(Status.OPTIMAL, "cbc", "", 0.0, 0.0, 0.0, {}, {}, 1, 0.0)
+    monkeypatch.setattr(optimize.search, "frontier", lambda wl, st, limit=None: [plan])
+    result = search(sc, resolved_data(FILE), calm, measure_workload(sc, before), Settings(), asked=False)
     assert result.status is Status.NO_IMPROVEMENT
     assert "nothing worth changing" in result.message
     assert result.candidates == []  # nothing simulated
