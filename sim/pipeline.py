@@ -20,6 +20,7 @@ from sim.checks import deal_problems
 from sim.errors import Problem, ScenarioError
 from sim.extends import extends_roots
 from sim.schema import OpenDeal, Scenario
+from sim.textfile import read_text
 
 __all__ = ["COLUMNS", "MAX_DEALS", "pipeline_path", "read_pipeline"]
 
@@ -65,14 +66,7 @@ def _row_value(column: str, text: str) -> Any:
 def read_pipeline(path: Path, scenario: Scenario) -> tuple[OpenDeal, ...]:
     """The deals of a pipeline CSV, checked against the scenario; ScenarioError naming each bad row."""
     source = str(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ScenarioError(source, [Problem((), f"larger than {MAX_BYTES:,} bytes")])
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ScenarioError(source, [Problem((), f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
-    except OSError as e:
-        raise ScenarioError(source, [Problem((), f"cannot read: {e.strerror}")]) from None
+    text = read_text(path, source, MAX_BYTES, encoding="utf-8-sig")  # a spreadsheet's byte-order mark is fine
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("id", "stage", "entered") if c not in header]

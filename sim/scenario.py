@@ -17,6 +17,7 @@ from sim.checks import check_scenario
 from sim.errors import Problem, ScenarioError
 from sim.extends import resolve_extends
 from sim.schema import Scenario
+from sim.textfile import read_text
 
 __all__ = ["dump_data", "load_scenario", "load_scenario_with_data", "parse_scenario", "read_data", "resolved_data",
            "scenario_from_data"]
@@ -86,14 +87,9 @@ def _read_file(p: Path, source: str) -> tuple[Any, Lines]:
             raise ScenarioError(source, [Problem((), "file not found")])
         if not p.is_file():
             raise ScenarioError(source, [Problem((), "not a file (a scenario is a .yaml file)")])
-        if p.stat().st_size > MAX_BYTES:
-            raise ScenarioError(source, [Problem((), f"larger than {MAX_BYTES:,} bytes; a scenario is far smaller")])
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ScenarioError(source, [Problem((), f"not UTF-8 text ({e.reason} at byte {e.start})")]) from None
     except OSError as e:
         raise ScenarioError(source, [Problem((), f"cannot read: {e.strerror}")]) from None
-    return _read_yaml(text, source)
+    return _read_yaml(read_text(p, source, MAX_BYTES, "; a scenario is far smaller"), source)
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
