@@ -41,19 +41,22 @@ def funnel_chart(summary: dict[str, Any], stage_order: Sequence[str]) -> str:
     names = list(reversed(stage_order))
     adv = [stages[s]["advanced"]["mean"] or 0 for s in names]
     lost = [stages[s]["lost"]["mean"] or 0 for s in names]
+    stalled = [((stages[s].get("stalled") or {}).get("mean") or 0) for s in names]
     fig = Figure(figsize=(7.5, 0.42 * len(names) + 1.1))
     ax = fig.subplots()
     y = range(len(names))
     ax.barh(y, adv, color=BLUE, label="moved on")
     ax.barh(y, lost, left=adv, color="#e57373", label="lost")
-    for i, (a, b) in enumerate(zip(adv, lost, strict=True)):
-        conv = a / (a + b) if a + b else 0
-        ax.text(a + b, i, f"  {a + b:,.0f} in · {100 * conv:.0f}% on", va="center", fontsize=7.5, color=INK,
-                parse_math=False)
+    if any(stalled):
+        ax.barh(y, stalled, left=[a + b for a, b in zip(adv, lost, strict=True)], color="#9aa5b1", label="stalled")
+    for i, (a, b, c) in enumerate(zip(adv, lost, stalled, strict=True)):
+        conv = a / (a + b + c) if a + b + c else 0
+        ax.text(a + b + c, i, f"  {a + b + c:,.0f} in · {100 * conv:.0f}% on", va="center", fontsize=7.5,
+                color=INK, parse_math=False)
     shown = summary.get("stage_names") or {}
     ax.set_yticks(list(y), _labels([shown.get(s, s) for s in names]))  # the names a manager wrote, any script
     ax.set_xlabel("leads per replication (measured period)", fontsize=8, color=MUTED)
-    ax.set_xlim(0, max((a + b for a, b in zip(adv, lost, strict=True)), default=1) * 1.35)
+    ax.set_xlim(0, max((a + b + c for a, b, c in zip(adv, lost, stalled, strict=True)), default=1) * 1.35)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _style(ax, "Funnel: leads entering each stage")
     fig.tight_layout()
@@ -114,7 +117,9 @@ def cycle_time_chart(summary: dict[str, Any], bins: Sequence[tuple[float, float,
                 ax.text(v, max(counts) * 0.95, f" {q} {v:.0f} d", color=color, fontsize=8, parse_math=False)
     else:
         ax.text(0.5, 0.5, "no lead was won in the measured period", ha="center", transform=ax.transAxes)
-    ax.set_xlabel("days from arrival to won", fontsize=8, color=MUTED)
+    start = summary.get("cycle_time_from")
+    where = (summary.get("stage_names") or {}).get(start, start) if isinstance(start, str) else "arrival"
+    ax.set_xlabel(_plain(f"days from {where} to won"), fontsize=8, color=MUTED)
     ax.set_ylabel("won leads", fontsize=8, color=MUTED)
     _style(ax, "Cycle time")
     fig.tight_layout()

@@ -83,7 +83,8 @@ class _Map:
         self.per_band = max(1, math.ceil(self.lay.columns / self.bands))
         self.width = PANEL_W + self.per_band * COL_W + (WRAP_MARGIN if self.bands > 1 else 0.3)
         self.legend = _legend_lines(self._legend_text(), self.width - PANEL_W - 0.2, 7)
-        self.top = 0.55 + 0.14 * len(self.legend) + LOOP_PEAK + 0.3
+        loops = any(e.kind == "loop" and self.band(e.source) == 0 == self.band(e.target) for e in self.lay.edges)
+        self.top = 0.55 + 0.14 * len(self.legend) + (LOOP_PEAK if loops else 0.0) + 0.3
         self.band_lanes = self._band_lanes()
         tops = [self.top]
         for first, last in self.band_lanes:
