@@ -14,7 +14,6 @@ import math
 from collections.abc import Callable, Generator
 from typing import Any
 
-import numpy as np
 import simpy
 
 from sim.calendar import calendar_for
@@ -22,163 +21,14 @@ from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, PersonState, Pool
 from sim.lead import LOST, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
-from sim.schema import WEEKDAYS, Scenario, Stage
+from sim.owners import Owners
+from sim.schema import WEEKDAYS, Scenario
 from sim.seasons import Season
-from sim.streams import DealDraws, Streams, lead_keys
+from sim.stagerun import ActivityRun, Figures, SegmentRun, StageRun
+from sim.streams import Streams, lead_keys
 from sim.team import build_team
 
 __all__ = ["LOST", "WON", "ActivityRun", "EventRow", "Figures", "Lead", "Replication", "SegmentRun", "StageRun"]
-
-
-Draw = Callable[[int, int], float]
-"""A draw for (lead key, visit number): the same in every scenario (`sim.streams`)."""
-
-
-class ActivityRun:
-    __slots__ = ("name", "pool", "role", "work")
-
-    def __init__(self, name: str, pool: Pool, work: Draw, role: str) -> None:
-        self.name = name
-        self.pool = pool
-        self.work = work
-        self.role = role
-
-
-RESUME_TRIES = 2_000
-"""Draws an open deal's remaining time may take. A deal older than all of them (its stage's timing
-makes a stay that long rarer than 1 in 2,000) is overdue: it ends at once, its outcome drawn as for a
-new deal (a stage with a stalled outcome takes a stalled draw first: old deals there stay stalled)."""
-
-
-class StageRun:
-    """A stage compiled for the engine: pools, samplers, outcome table and tallies."""
-
-    def __init__(self, spec: Stage, streams: Streams, pools: list[Pool], keyed: bool) -> None:
-        self.spec = spec
-        self.id = spec.id
-        self.tally = StageTally()
-        dist: Callable[[object, str], Draw] = streams.keyed if keyed else streams.by_customer
-        uniform: Callable[[str], Draw] = streams.keyed_uniform if keyed else streams.by_customer_uniform
-        self.acts = [ActivityRun(a.name, p, dist(a.work, f"work:{spec.id}:{a.name}"), a.role or "/".join(spec.roles))
-                     for a, p in zip(spec.work_items, pools, strict=True)]
-        self.wait: Draw | None = dist(spec.wait, f"wait:{spec.id}") if spec.wait else None
-        probabilities = spec.probabilities
-        self.targets: list[Any] = list(probabilities)  # ids for now; resolved to StageRun in link()
-        probs = list(probabilities.values())
-        self.cum = [sum(probs[: i + 1]) for i in range(len(probs))]
-        self.pick = uniform(f"outcome:{spec.id}")
-        self.decay = spec.decay
-        self.decay_u = uniform(f"decay:{spec.id}") if spec.decay else None
-        self.cooled: Any = spec.decay.cooled if spec.decay else None
-        self.stuck_after = spec.stuck_after
-        self.active: dict[Lead, float] | None = {} if spec.stuck_after else None
-        self.stuck_at_end = 0
-        self.after: dict[str, Draw] = {t: dist(d, f"after:{spec.id}:{t}") for t, d in spec.timed.items()}
-        """Outcome id -> its own time until the lead leaves (empty for most stages)."""
-        self.revive_to: Any = spec.revival[0] if spec.revival else None
-        self.stalled_since: list[float] = []
-        self.stalls = STALLED in probabilities
-        self.customer_side = spec.wait is not None or bool(self.after)
-        """The stage has customer-side time: an open deal that old is past its staff work."""
-        self._open: tuple[DealDraws | None, DealDraws, dict[str, DealDraws]] | None = None
-        self.starts_cycle = False
-        """The cycle time is counted from a lead's first entry here (kpis.cycle_time_from)."""
-        """When each deal that stalled here for good entered the stage (for stuck figures at the end)."""
-
-    def link(self, by_id: dict[str, StageRun]) -> None:
-        self.targets = [by_id.get(t, t) for t in self.targets]
-        if self.cooled is not None:
-            self.cooled = by_id.get(self.cooled, self.cooled)
-        if self.revive_to is not None:
-            self.revive_to = by_id[self.revive_to]
-
-    def choose(self, waited: float, key: int, n: int, win_rate: float = 1.0) -> tuple[Any, bool]:
-        """The outcome of lead `key`'s n-th visit, whose first touch came `waited` hours after arrival;
-        (target, cooled). `win_rate` multiplies the advancing outcomes' chances (the finisher's)."""
-        if self.decay_u is not None and self.decay_u(key, n) > self.decay.multiplier(waited):  # type: ignore[union-attr]
-            return self.cooled, True
-        if len(self.targets) == 1:
-            return self.targets[0], False
-        cum = self.cum if win_rate == 1.0 else self._scaled(win_rate)
-        return self.targets[bisect.bisect_right(cum, self.pick(key, n) * cum[-1])], False
-
-    def resume(self, age: float, key: int, streams: Streams) -> tuple[Any, float]:
-        """(outcome, remaining time) of an open deal `age` hours into the customer-side part of this stage,
-        drawn given that it has lasted that long: outcomes and times are drawn as for a new visit until
-        their time exceeds the age (a deal that old is more likely one of the slow outcomes; stalled deals
-        never end, so old deals are more likely stalled). Separate streams, in blocks over the tries of one
-        deal: a new visit's draws are untouched."""
-        if self._open is None:
-            spec = self.spec
-            self._open = (streams.deal(spec.wait, f"open:wait:{self.id}") if spec.wait else None,
-                          streams.deal(None, f"open:outcome:{self.id}"),
-                          {t: streams.deal(d, f"open:after:{self.id}:{t}") for t, d in spec.timed.items()})
-        wait, pick, after = self._open
-        n = RESUME_TRIES
-        which = np.searchsorted(np.asarray(self.cum), pick(key, n) * self.cum[-1], side="right")
-        which = np.minimum(which, len(self.targets) - 1)
-        total = wait(key, n) if wait is not None else np.zeros(n)
-        ids = [t.id if isinstance(t, StageRun) else t for t in self.targets]
-        for i, tid in enumerate(ids):
-            if tid in after:
-                total = total + np.where(which == i, after[tid](key, n), 0.0)
-        ok = total > age
-        if STALLED in ids and self.revive_to is None:
-            ok |= which == ids.index(STALLED)
-        if not ok.any():
-            return self.targets[int(which[0])], 0.0
-        j = int(np.argmax(ok))
-        target = self.targets[int(which[j])]
-        return target, (0.0 if target == STALLED and self.revive_to is None else float(total[j]) - age)
-
-    def _scaled(self, m: float) -> list[float]:
-        """Cumulative chances with the advancing outcomes (next stages, won) times m, the others
-        (lost, stalled) scaled so that the total stays the same."""
-        total = self.cum[-1]
-        probs = [b - a for a, b in zip([0.0, *self.cum[:-1]], self.cum, strict=True)]
-        adv = sum(p for p, t in zip(probs, self.targets, strict=True) if t not in (LOST, STALLED))
-        new = min(total, adv * m)
-        up = new / adv if adv else 0.0
-        down = (total - new) / (total - adv) if total > adv else 0.0
-        out, acc = [], 0.0
-        for p, t in zip(probs, self.targets, strict=True):
-            acc += p * (down if t in (LOST, STALLED) else up)
-            out.append(acc)
-        return out
-
-
-class Figures:
-    """Deals of one source or segment in the measured period: the per-source and per-segment figures."""
-
-    __slots__ = ("arrived", "cycle_n", "cycle_sum", "lost", "revenue", "won")
-
-    def __init__(self) -> None:
-        self.arrived = self.won = self.lost = self.cycle_n = 0
-        self.revenue = self.cycle_sum = 0.0
-
-    def close(self, won: bool, value: float, days: float | None) -> None:
-        if won:
-            self.won += 1
-            self.revenue += value
-            if days is not None:
-                self.cycle_sum += days
-                self.cycle_n += 1
-        else:
-            self.lost += 1
-
-
-class SegmentRun:
-    """A segment compiled for the engine: its work and win multipliers by stage id, its figures."""
-
-    __slots__ = ("figures", "name", "values", "win", "work")
-
-    def __init__(self, name: str, work: dict[str, float], win: dict[str, float], values: dict[int, Any]) -> None:
-        self.name = name
-        self.work = work
-        self.win = win
-        self.values = values
-        """Source index -> its deal-value sampler for this segment (absent: the source's value)."""
-        self.figures = Figures()
 
 
 class Replication:
@@ -229,12 +79,8 @@ class Replication:
             for i, m in enumerate(self.team.people)
         ]
         self.dispatch = Dispatcher(self.workers)
-        self.team_share = [m.share for m in self.team.people]
-        self.territory = [m.segments for m in self.team.people]
-        self.routing = {r: role.assign or "round_robin" for r, role in sc.roles.items() if role.routing == "owner"}
-        """Roles whose leads get an owner -> how owners are chosen."""
-        self._turn: dict[tuple[str, str], int] = {}
-        self._assign_u = {r: self.streams.keyed_uniform(f"assign:{r}") for r in self.routing}
+        self.owners = Owners(sc, self.team, self.streams)
+        self.routing = self.owners.routing
 
     def _build_stages(self) -> None:
         by_name = {w.name: w for w in self.workers}
@@ -439,7 +285,7 @@ class Replication:
         lead.open = False
         won = target == WON
         if lead.owners:
-            self._close_owned(lead, won, now)
+            Owners.close(lead, won, now, now >= self.warmup, lead.arrival if self.cycle_from is None else lead.since)
         self.in_pipeline.move(now, -1)
         measured = now >= self.warmup
         if measured:
@@ -596,7 +442,7 @@ class Replication:
         dropped in a handoff."""
         env, dispatch = self.env, self.dispatch
         since = env.now
-        owner = self._owner(lead, pool) if pool.owner_roles else None
+        owner = self.owners.owner(lead, pool, since, self.warmup) if pool.owner_roles else None
         if owner is None:
             w = dispatch.pick_free(pool, lead.workers, since)
             if w is None:
@@ -641,62 +487,6 @@ class Replication:
             dispatch.enqueue(pool, since, ev, lead)  # keeps its place in the queue
             w3 = yield ev
         return w3
-
-    def _owner(self, lead: Lead, pool: Pool) -> PersonState | None:
-        """The lead's owner among the pool's people, chosen now if the lead has none in that role yet."""
-        owners = lead.owners
-        if owners is None:
-            owners = lead.owners = {}
-        for role in pool.owner_roles:
-            o = owners.get(role)
-            if o is None:
-                o = owners[role] = self._assign(lead, role, [w for w in pool.people if w.role == role], pool.key)
-                if lead.open:
-                    o.open_deals += 1
-                    if self.env.now >= self.warmup:
-                        o.owned += 1
-            if o in pool.people_set:
-                return o
-        return None
-
-    def _assign(self, lead: Lead, role: str, people: list[PersonState], key: str) -> PersonState:
-        how = self.routing[role]
-        if how == "weighted":
-            total = sum(self.team_share[w.index] for w in people)
-            u = self._assign_u[role](lead.key, 0) * total
-            for w in people:
-                u -= self.team_share[w.index]
-                if u < 0:
-                    return w
-            return people[-1]
-        if how == "by_segment" and lead.segment is not None:
-            territory = [w for w in people if self.territory[w.index] is None
-                         or lead.segment.name in self.territory[w.index]]  # type: ignore[operator]
-            people = territory or people
-            key = f"{key}:{lead.segment.name}"
-        turn = self._turn.get((key, role), 0)
-        self._turn[(key, role)] = turn + 1
-        k = turn % len(people)
-        if how == "least_loaded":  # the fewest open deals; ties in turn
-            return min(people[k:] + people[:k], key=lambda w: w.open_deals)
-        return people[k]
-
-    def _close_owned(self, lead: Lead, won: bool, now: float) -> None:
-        """A deal with owners left the pipeline: their open deals, wins, revenue and cycle time."""
-        measured = now >= self.warmup
-        for o in lead.owners.values():  # type: ignore[union-attr]
-            o.open_deals -= 1
-            if not measured:
-                continue
-            if won:
-                o.won += 1
-                o.revenue += lead.value
-                start = lead.arrival if self.cycle_from is None else lead.since
-                if start >= 0:
-                    o.cycle_sum += (now - start) / 24
-                    o.cycle_n += 1
-            else:
-                o.lost += 1
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _ticker(self) -> Process:
