@@ -14,9 +14,11 @@ from rich.text import Text
 from optimize.assign import DEFAULT_NODE_LIMIT, Objective, Settings, Status
 from optimize.recommend import describe_changes, max_utilization
 from optimize.search import Search, search
+from optimize.staffing import money_per_year
 from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
 from salesmap.decision_files import write_decision_files
+from salesmap.tables import money_line
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
 from sim.runner import simulate, start_workers
@@ -148,6 +150,7 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "frontier": [_row(c) for c in result.candidates],
         "validation": result.validation,
         "knee": result.knee or None,
+        "money": money_per_year(0.0, best.verdict.deltas.kpis["revenue_per_week"]) if best else None,
         "handoffs": {"before": handoffs(before.summary),
                      "after": handoffs(best.verdict.after.summary) if best else None},
         "before_max_utilization": stat(max_utilization(before)),
@@ -189,6 +192,8 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
                            f"{report['message']})", style="bold"))
         for m in report["changes"]:
             console.print(Text(f"  • {m['text']}"))
+        if report.get("money"):
+            console.print(Text(money_line(report["money"]) + "; the same people: no cost change"))
         if report.get("knee"):
             console.print(Text(f"Fewest changes: {report['knee']}."))
         h = report.get("handoffs") or {}

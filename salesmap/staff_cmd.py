@@ -16,6 +16,7 @@ from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
 from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
 from salesmap.decision_files import write_decision_files
+from salesmap.tables import money_line
 from sim.compare import compare
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
@@ -119,16 +120,6 @@ def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str
     return report
 
 
-def _money_line(m: dict[str, Any]) -> str:
-    """'Per year: cost +380,000; revenue +1,064,000 [+931,000, +1,197,000]; net +684,000 [...]'."""
-    def ci(d: dict[str, Any]) -> str:
-        lo, hi = d["ci95"]
-        mean = "–" if d["mean"] is None else f"{d['mean']:+,.0f}"
-        return mean + (f" [{lo:+,.0f}, {hi:+,.0f}]" if lo is not None and hi is not None else "")
-    return (f"Per year: cost {m['cost_change_per_year']:+,.0f}; revenue {ci(m['revenue_change_per_year'])}; "
-            f"net {ci(m['net_per_year'])} (revenue change minus cost change, 95% CI)")
-
-
 def _print(rep: dict[str, Any], console: Console) -> None:
     t = Table(title=f"Rounds (targets: {', '.join(rep['targets'])}; met = whole 95% CI within the target)",
               title_justify="left")
@@ -151,7 +142,7 @@ def _print(rep: dict[str, Any], console: Console) -> None:
                        f"{rep['cost_after']:,.0f}. {rep['message']}.",
                        style="bold" if rep["status"] == "met" else "bold yellow"))
     if rep.get("money"):
-        console.print(Text(_money_line(rep["money"])))
+        console.print(Text(money_line(rep["money"])))
     v = rep["validation"]
     console.print(f"Validated on fresh seed {v['seed']}: " + ("targets met" if v["met"] else "a target is missed"))
     k = rep["deltas"]["kpis"]

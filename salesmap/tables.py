@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["KPI_LABELS", "SHOWN_WHEN_USED", "kpi_label", "print_summary", "shown"]
+__all__ = ["KPI_LABELS", "SHOWN_WHEN_USED", "kpi_label", "money_line", "print_summary", "shown"]
 
 KPI_LABELS = {
     "cycle_time_days": ("Cycle time (lead → won)", "days"),
@@ -22,6 +22,16 @@ KPI_LABELS = {
 }
 SHOWN_WHEN_USED = {"stalled_per_week"}
 """Figures of features a scenario may not use: a row only when they are not zero."""
+
+
+def money_line(m: dict[str, Any]) -> str:
+    """'Per year: cost +380,000; revenue +1,064,000 [+931,000, +1,197,000]; net +684,000 [...]'."""
+    def ci(d: dict[str, Any]) -> str:
+        lo, hi = d["ci95"]
+        mean = "–" if d["mean"] is None else f"{d['mean']:+,.0f}"
+        return mean + (f" [{lo:+,.0f}, {hi:+,.0f}]" if lo is not None and hi is not None else "")
+    return (f"Per year: cost {m['cost_change_per_year']:+,.0f}; revenue {ci(m['revenue_change_per_year'])}; "
+            f"net {ci(m['net_per_year'])} (revenue change minus cost change, 95% CI)")
 
 
 def kpi_label(key: str, summary: dict[str, Any]) -> str:

@@ -230,6 +230,7 @@ class RecommendationFile(_Part):
     frontier: list[FrontierRow]
     before_max_utilization: Stat
     validation: Validation | None = None
+    money: Money | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RecommendationFile:

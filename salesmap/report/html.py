@@ -403,6 +403,13 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
                      f'{_num(_number(ha.get("per_lead")), digits=2)}; leads lost in handoffs per week '
                      f'{_num(_number(hb.get("lost_per_week")), digits=2)} → '
                      f'{_num(_number(ha.get("lost_per_week")), digits=2)}.</p>')
+        money = rec.get("money")
+        if isinstance(money, dict):
+            rev, net = money["revenue_change_per_year"], money["net_per_year"]
+            lo, hi = rev["ci95"]
+            moves += (f'<p data-note="money">Per year: revenue {_signed(rev["mean"], 1.0, 0)} '
+                      f'[{_signed(lo, 1.0, 0)}, {_signed(hi, 1.0, 0)}]; the same people, no cost change; net '
+                      f'{_signed(net["mean"], 1.0, 0)}.</p>')
         parts.append(f'<section><h2>The changes</h2><ul data-table="changes">{items}</ul>{knee}{moves}</section>')
     if rec["verified"]:
         parts.append(f"<section><h2>Before and after</h2>{_before_after(rec)}</section>")

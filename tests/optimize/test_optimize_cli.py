@@ -41,7 +41,13 @@ def test_one_rep_on_five_stages_gets_relief_confirmed_by_simulation(one_rep: tup
     assert rec["validation"]["verified"] is True
     assert rec["validation"]["deltas"]["max_utilization"]["ci95"][1] < 0
     assert set(rec) >= {"status", "solver", "objective", "gap", "changes", "before", "after", "deltas", "verified",
-                        "scenario"}
+                        "scenario", "knee", "handoffs", "money"}
+    # money: the same people (no cost change), the yearly revenue change from the paired weekly one
+    money = rec["money"]
+    assert money["cost_change_per_year"] == 0
+    assert money["revenue_change_per_year"]["mean"] == pytest.approx(52.18 * d["revenue_per_week"]["mean"])
+    assert money["net_per_year"]["mean"] == pytest.approx(money["revenue_change_per_year"]["mean"])
+    assert rec["handoffs"]["after"]["per_lead"] > 0
 
 
 def test_the_recommended_scenario_runs_as_it_is(one_rep: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
@@ -91,6 +97,8 @@ def test_the_report_shows_moves_trade_off_and_both_maps(one_rep: tuple[Path, dic
     assert '<table data-table="before-after">' in page
     for m in rec["changes"]:
         assert html.escape(m["text"]) in page
+    assert 'data-note="money"' in page
+    assert 'data-note="handoffs"' in page
     assert page.count("<tr>", page.index('data-table="frontier"')) >= len(rec["frontier"]) + 1
     # the folder alone is enough to make the report again
     (out.parent / "report.html").unlink()
