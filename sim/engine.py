@@ -19,7 +19,7 @@ import simpy
 from sim.calendar import calendar_for
 from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, PersonState, Pool
-from sim.lead import LOST, STALLED, WON, EventRow, Lead, Process
+from sim.lead import LOST, NOT_YET, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.owners import Owners
 from sim.schema import WEEKDAYS, Scenario
@@ -284,14 +284,14 @@ class Replication:
             return
         lead.open = False
         won = target == WON
-        if lead.owners:
-            Owners.close(lead, won, now, now >= self.warmup, lead.arrival if self.cycle_from is None else lead.since)
-        self.in_pipeline.move(now, -1)
+        start = lead.arrival if self.cycle_from is None else lead.since  # NOT_YET: it skipped that stage
         measured = now >= self.warmup
+        if lead.owners:
+            Owners.close(lead, won, now, measured, start)
+        self.in_pipeline.move(now, -1)
         if measured:
             self.pipeline_time_sum += now - lead.arrival
-            start = lead.arrival if self.cycle_from is None else lead.since
-            days = (now - start) / 24 if start >= 0 else None
+            days = (now - start) / 24 if start != NOT_YET else None
             figures = self.by_source[lead.source] if lead.source >= 0 else None
             if won:
                 self.won += 1
@@ -327,7 +327,7 @@ class Replication:
             tally.entered += 1
         if st.active is not None:
             st.active[lead] = entered
-        if st.starts_cycle and lead.since < 0:
+        if st.starts_cycle and lead.since == NOT_YET:
             lead.since = entered
         worker: PersonState | None = None
         first = -1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -10,11 +11,14 @@ import simpy
 if TYPE_CHECKING:
     from sim.dispatch import PersonState
 
-__all__ = ["LOST", "STALLED", "WON", "EventRow", "Lead", "Process"]
+__all__ = ["LOST", "NOT_YET", "STALLED", "WON", "EventRow", "Lead", "Process"]
 
 WON = "won"
 LOST = "lost"
 STALLED = "stalled"
+NOT_YET = -math.inf
+"""`Lead.since` before the lead enters the stage its cycle time counts from (an open deal's entry time
+is negative: it entered before the start)."""
 
 EventRow = tuple[int, str, str, str, str, float, str, str]
 """(replication, case_id, activity, stage, lifecycle, time in hours, resource, role)."""
@@ -48,7 +52,7 @@ class Lead:
         """Its `sim.engine.SegmentRun` when the scenario has segments."""
         self.open = True
         """Still in the pipeline (neither won nor lost)."""
-        self.since = -1.0
-        """When it first entered the stage the cycle time is counted from (kpis.cycle_time_from); -1: not yet."""
+        self.since = NOT_YET
+        """When it first entered the stage the cycle time is counted from (kpis.cycle_time_from)."""
         self.workers: list[PersonState] = []
         """Everyone who has worked on this lead, oldest first."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.dispatch import PersonState, Pool
-from sim.lead import Lead
+from sim.lead import NOT_YET, Lead
 from sim.schema import Scenario
 from sim.streams import Streams
 from sim.team import Team
@@ -69,7 +69,7 @@ class Owners:
     @staticmethod
     def close(lead: Lead, won: bool, now: float, measured: bool, start: float) -> None:
         """A deal with owners left the pipeline: their open deals, wins, revenue and cycle time (counted
-        from `start`; negative: not measured)."""
+        from `start`; NOT_YET: the deal skipped the stage cycle time counts from)."""
         owners: Any = lead.owners
         for o in owners.values():
             o.open_deals -= 1
@@ -78,7 +78,7 @@ class Owners:
             if won:
                 o.won += 1
                 o.revenue += lead.value
-                if start >= 0:
+                if start != NOT_YET:
                     o.cycle_sum += (now - start) / 24
                     o.cycle_n += 1
             else:

@@ -171,3 +171,17 @@ def test_missing_columns_and_files_outside_the_folder(write_yaml: Write, tmp_pat
         load_scenario(write_yaml(FORECAST, "f.yaml"))
     with pytest.raises(ScenarioError, match="outside the scenario's folder"):
         load_scenario(write_yaml(FORECAST.replace("pipeline: deals.csv", "pipeline: ../../x.csv"), "f.yaml"))
+
+
+def test_open_deals_that_win_count_in_the_cycle_time(write_yaml: Write) -> None:
+    """An open deal entered its stage before the start (a negative time): its cycle time counts from there.
+    The first version read that negative time as "never entered" and left every open deal out."""
+    _csv(write_yaml, [f"D{i},deal,20d,,0" for i in range(300)])
+    text = FORECAST.replace("  ae: {routing: owner}", "  ae: {headcount: 2}").replace(
+        "people:\n  - {name: Dana, role: ae}\n  - {name: Ravi, role: ae}\n", "")
+    s = simulate(load_scenario(write_yaml(text, "f.yaml")), replications=1, workers=1).summary
+    assert (s.kpis["won_per_week"].mean or 0) > 0
+    assert (s.kpis["cycle_time_days"].mean or 0) > 20  # at least the 20 days already spent
+    from_deal = simulate(load_scenario(write_yaml(text + "kpis: {cycle_time_from: deal}\n", "g.yaml")),
+                         replications=1, workers=1).summary
+    assert from_deal.kpis["cycle_time_days"].mean == s.kpis["cycle_time_days"].mean
