@@ -57,6 +57,8 @@ class StageRun:
         probs = list(probabilities.values())
         self.cum = [sum(probs[: i + 1]) for i in range(len(probs))]
         self.pick = uniform(f"outcome:{spec.id}")
+        self._cum_for: dict[float, list[float]] = {}
+        """Cumulative chances per win multiplier met so far (people, segments, quarter-ends: a handful)."""
         self.decay = spec.decay
         self.decay_u = uniform(f"decay:{spec.id}") if spec.decay else None
         self.cooled: Any = spec.decay.cooled if spec.decay else None
@@ -89,7 +91,7 @@ class StageRun:
             return self.cooled, True
         if len(self.targets) == 1:
             return self.targets[0], False
-        cum = self.cum if win_rate == 1.0 else self._scaled(win_rate)
+        cum = self.cum if win_rate == 1.0 else (self._cum_for.get(win_rate) or self._scaled(win_rate))
         return self.targets[bisect.bisect_right(cum, self.pick(key, n) * cum[-1])], False
 
     def resume(self, age: float, key: int, streams: Streams) -> tuple[Any, float]:
@@ -122,6 +124,10 @@ class StageRun:
         return target, (0.0 if target == STALLED and self.revive_to is None else float(total[j]) - age)
 
     def _scaled(self, m: float) -> list[float]:
+        out = self._cum_for[m] = self._scale(m)
+        return out
+
+    def _scale(self, m: float) -> list[float]:
         """Cumulative chances with the advancing outcomes (next stages, won) times m, the others
         (lost, stalled) scaled so that the total stays the same."""
         total = self.cum[-1]
