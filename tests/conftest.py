@@ -12,6 +12,11 @@ from sim.scenario import load_scenario
 from sim.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+
+Write = Callable[[str, str], Path]
+"""The `write_yaml` fixture: (text, file name) -> path."""
+Load = Callable[[str], Scenario]
+"""The `load_yaml` fixture: text -> scenario."""
 SCENARIOS = ROOT / "scenarios"
 
 

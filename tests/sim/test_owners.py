@@ -7,7 +7,6 @@ queue solved exactly by its root sigma = A*(mu (1 - sigma)))."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,8 @@ from sim.errors import ScenarioError
 from sim.runner import simulate
 from sim.scenario import load_scenario
 from sim.schema import Scenario
+from tests.conftest import Load, Write
 from tests.sim.queueing import agrees
-
-Load = Callable[[str], Scenario]
-Write = Callable[[str, str], Path]
 
 OWNED = """
 schema_version: 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,7 @@ from sim.errors import ScenarioError
 from sim.lead import EventRow
 from sim.runner import simulate
 from sim.scenario import load_scenario
-
-Write = Callable[[str, str], Path]
+from tests.conftest import Write
 
 FORECAST = """
 schema_version: 1

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +13,7 @@ from sim.lead import EventRow
 from sim.runner import simulate
 from sim.scenario import load_scenario
 from sim.schema import Scenario
-
-Load = Callable[[str], Scenario]
-Write = Callable[[str, str], Path]
+from tests.conftest import Load, Write
 
 SEASONAL = """
 schema_version: 1

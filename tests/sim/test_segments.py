@@ -3,7 +3,6 @@ figures per source and per segment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,7 @@ import pytest
 from sim.errors import ScenarioError
 from sim.runner import simulate
 from sim.scenario import load_scenario
-from sim.schema import Scenario
-
-Load = Callable[[str], Scenario]
-Write = Callable[[str, str], Path]
+from tests.conftest import Load, Write
 
 SEGMENTED = """
 schema_version: 1
