@@ -303,6 +303,12 @@ def deal_problems(sc: Scenario, deals: Sequence[OpenDeal]) -> list[Problem]:
         if d.entered is not None and d.entered > sc.start_date:
             out.append(Problem(("pipeline", i, "entered"), f"after the start date {sc.start_date}: an open deal "
                                "entered its stage before the simulation starts", str(d.entered), True))
+        if d.created is not None and d.created > sc.start_date:
+            out.append(Problem(("pipeline", i, "created"), f"after the start date {sc.start_date}: an open deal "
+                               "was created before the simulation starts", str(d.created), True))
+        if d.created is not None and d.entered is not None and d.created > d.entered:
+            out.append(Problem(("pipeline", i, "created"), f"after the deal entered its stage ({d.entered})",
+                               str(d.created), True))
         if d.segment is not None and d.segment not in segments:
             out.append(Problem(("pipeline", i, "segment"), _unknown("segment", d.segment, segments), d.segment, True))
         if d.owner is None:

@@ -19,7 +19,7 @@ import simpy
 from sim.calendar import calendar_for
 from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, PersonState, Pool
-from sim.lead import LOST, NOT_YET, STALLED, WON, EventRow, Lead, Process
+from sim.lead import LOST, NOT_YET, STAGE_ENTERED, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.owners import Owners
 from sim.schema import WEEKDAYS, Scenario
@@ -158,7 +158,7 @@ class Replication:
                   for g in sc.segments or () if g.value is not None}
         for i, d in enumerate(deals):
             age = sc.age_of(d)
-            lead = Lead(d.id, -age, d.value or 0.0, base | i)
+            lead = Lead(d.id, -sc.deal_age_of(d), d.value or 0.0, base | i)
             if d.segment is not None:
                 lead.segment = segments[d.segment]
                 if d.value is None and d.segment in values:
@@ -325,6 +325,8 @@ class Replication:
         tally.move(env.now, 1)
         if measured_entry:
             tally.entered += 1
+        if log is not None and age == 0.0:
+            log((self.replication, lead.case, STAGE_ENTERED, st.id, "complete", entered, "", ""))
         if st.active is not None:
             st.active[lead] = entered
         if st.starts_cycle and lead.since == NOT_YET:

@@ -11,11 +11,13 @@ import simpy
 if TYPE_CHECKING:
     from sim.dispatch import PersonState
 
-__all__ = ["LOST", "NOT_YET", "STALLED", "WON", "EventRow", "Lead", "Process"]
+__all__ = ["LOST", "NOT_YET", "STAGE_ENTERED", "STALLED", "WON", "EventRow", "Lead", "Process"]
 
 WON = "won"
 LOST = "lost"
 STALLED = "stalled"
+STAGE_ENTERED = "stage entered"
+"""The event-log activity of a lead entering a stage (its stage history, as a CRM records it)."""
 NOT_YET = -math.inf
 """`Lead.since` before the lead enters the stage its cycle time counts from (an open deal's entry time
 is negative: it entered before the start)."""

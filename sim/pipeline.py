@@ -1,7 +1,8 @@
 """Today's open pipeline: the deals a CRM shows open on the start date, read from a CSV file.
 
 Columns (a header row, any order): `id`, `stage`, `entered` (the date the deal entered its stage, or
-its age there such as `45d`), `owner`, `value`, `segment`; only id, stage and entered are required.
+its age there such as `45d`), `owner`, `value`, `segment`, `created` (the date the deal was created, or
+its age such as `90d`: its cycle time counts from then); only id, stage and entered are required.
 Every problem is reported with the file and the row, all at once. The file must lie in the
 scenario's folder tree (the rule `extends` follows), so a scenario cannot read an arbitrary file.
 """
@@ -24,7 +25,7 @@ from sim.textfile import read_text
 
 __all__ = ["COLUMNS", "MAX_DEALS", "pipeline_path", "read_pipeline"]
 
-COLUMNS = ("id", "stage", "entered", "owner", "value", "segment")
+COLUMNS = ("id", "stage", "entered", "owner", "value", "segment", "created")
 MAX_DEALS = 200_000
 MAX_BYTES = 50_000_000
 
@@ -55,11 +56,11 @@ def _row_value(column: str, text: str) -> Any:
     text = text.strip()
     if text == "":
         return None
-    if column == "entered":
+    if column in ("entered", "created"):
         try:
-            return ("entered", dt.date.fromisoformat(text))
+            return (column, dt.date.fromisoformat(text))
         except ValueError:
-            return ("age", text)
+            return ("age" if column == "entered" else "deal_age", text)
     return text
 
 
@@ -98,10 +99,12 @@ def read_pipeline(path: Path, scenario: Scenario) -> tuple[OpenDeal, ...]:
         except ValidationError as e:
             for err in e.errors():
                 loc = tuple(err["loc"]) or ()
-                field = "entered" if loc[:1] == ("age",) else (loc[0] if loc else "")
+                field = {"age": "entered", "deal_age": "created"}.get(str(loc[0]), loc[0]) if loc else ""
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 if loc[:1] == ("age",):
                     msg = "a date (2026-11-02) or an age in the stage (45d, 6w)"
+                elif loc[:1] == ("deal_age",):
+                    msg = "a date (2026-09-14) or the deal's age (90d, 13w)"
                 problems.append(Problem(("pipeline", n, field) if field else ("pipeline", n), msg,
                                         raw.get(str(field)) if field else None, bool(field), row))
     for p in deal_problems(scenario, deals):

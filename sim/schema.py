@@ -444,6 +444,9 @@ class OpenDeal(_Section):
     stage: str
     age: Duration | None = Field(None, ge=0, description="time already spent in the stage, e.g. 45d")
     entered: dt.date | None = Field(None, description="or the date it entered the stage (before the start date)")
+    deal_age: Duration | None = Field(None, ge=0, description="time since the deal was created, e.g. 90d (its cycle "
+                                      "time counts from then; default: from entering its stage)")
+    created: dt.date | None = Field(None, description="or the date it was created")
     owner: str | None = Field(None, description="the person who owns it (routing: owner roles)")
     value: float | None = Field(None, ge=0, le=1e12, description="deal value (default: its segment's value "
                                 "distribution, else 0)")
@@ -453,6 +456,8 @@ class OpenDeal(_Section):
     def _age_or_date(self) -> OpenDeal:
         if (self.age is None) == (self.entered is None):
             raise ValueError("give the deal's `age` in the stage or the date it `entered` the stage (one of them)")
+        if self.deal_age is not None and self.created is not None:
+            raise ValueError("give the deal's `deal_age` or the date it was `created`, not both")
         return self
 
 
@@ -498,6 +503,15 @@ class Scenario(_Section):
             return float(deal.age)
         assert deal.entered is not None
         return 24.0 * (self.start_date - deal.entered).days
+
+    def deal_age_of(self, deal: OpenDeal) -> float:
+        """Hours since the deal was created (never less than its time in the stage)."""
+        in_stage = self.age_of(deal)
+        if deal.deal_age is not None:
+            return max(in_stage, float(deal.deal_age))
+        if deal.created is not None:
+            return max(in_stage, 24.0 * (self.start_date - deal.created).days)
+        return in_stage
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:
