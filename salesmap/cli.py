@@ -1,4 +1,4 @@
-"""The `salesmap` command line: run, compare, report, map, optimize, staff, validate, schema.
+"""The `salesmap` command line: run, compare, report, map, optimize, staff, calibrate, validate, schema.
 
 Exit codes: 0 success, 2 bad input (scenario, arguments, output folder), 130 interrupted.
 """
@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from salesmap.args import Exit, UsageError, add_allow_long, add_workers, check_common, check_size, default_folder
+from salesmap.calibrate_cmd import add_parser as add_calibrate_parser
+from salesmap.calibrate_cmd import run_calibrate
 from salesmap.compare_view import print_comparison
 from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     mp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     add_optimize_parser(sub)
     add_staff_parser(sub)
+    add_calibrate_parser(sub)
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -96,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_optimize(args, err)
         if args.command == "staff":
             return run_staff(args, err)
+        if args.command == "calibrate":
+            return run_calibrate(args, err)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
