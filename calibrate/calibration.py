@@ -23,7 +23,7 @@ from calibrate.readers import Export, read_export
 from calibrate.team import override_roles
 from calibrate.write import pipeline_csv, scenario_text
 
-__all__ = ["Calibration", "calibrate", "data_problems", "default_as_of", "read_efforts", "read_roles"]
+__all__ = ["Calibration", "calibrate", "check_loads", "data_problems", "default_as_of", "read_efforts", "read_roles"]
 
 
 @dataclass

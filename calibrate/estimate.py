@@ -27,9 +27,10 @@ from calibrate.fit import Fitted, fit_times
 from calibrate.mapping import stage_id
 from calibrate.outcomes import outcome_shares
 from calibrate.readers import Export
-from calibrate.team import SYSTEM, Team, estimate_calendar, estimate_team
+from calibrate.team import SYSTEM, TeamEstimate, estimate_calendar, estimate_team
 
-__all__ = ["ASSUMED_WORK_HOURS", "MIN_SHARE", "Estimates", "StageEstimate", "estimate", "restage"]
+__all__ = ["ASSUMED_WORK_HOURS", "MIN_SHARE", "Estimates", "SegmentEstimate", "SourceEstimate", "StageEstimate",
+           "estimate", "implied_utilization", "restage"]
 
 ASSUMED_WORK_HOURS = 0.5
 MIN_SHARE = 0.002
@@ -84,7 +85,7 @@ class Estimates:
     calendar_note: str
     sources: list[SourceEstimate]
     stages: list[StageEstimate]
-    team: Team
+    team: TeamEstimate
     open_deals: list[Deal]
     win_rate: Figure
     implied_utilization: dict[str, float] = field(default_factory=dict)
@@ -309,7 +310,7 @@ def _stage(sid: str, name: str, roles: list[str], stays: list[tuple[Deal, int]],
         mature = [(e, h) for e, h in obs if e <= cutoff]
         use = mature if len(mature) >= 50 else obs
         residual_hours = np.array([h - clock.delay(e, work_mean) for e, h in use])
-        fitted = fit_times(np.maximum(residual_hours, 0.0), floor=1 / 60)
+        fitted = fit_times(np.maximum(residual_hours, 0.0), floor=1 / 3600)
         cohort = ("stays entered before " + cutoff.strftime("%Y-%m-%d") if use is mature
                   else "all closed stays (too few old ones)")
         after[target] = Fitted(fitted.dist, fitted.mean, fitted.cv, fitted.n, fitted.ks, fitted.values,

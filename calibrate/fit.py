@@ -3,7 +3,8 @@
 Exponential, gamma and lognormal are fitted by maximum likelihood (scipy.stats, origin at 0); the one
 with the lowest AIC is kept if it passes a goodness-of-fit check — its CDF within `MAX_KS` of the
 data's everywhere (the Kolmogorov–Smirnov distance: a p-value would reject every model on thousands of
-deals for differences no forecast would notice). Otherwise the data's own quantiles are kept
+deals for differences no forecast would notice); the exponential is kept when its AIC is within 2 of the
+best (as good, with one parameter fewer). Otherwise the data's own quantiles are kept
 (`dist: empirical`), which reproduce any shape, including the two humps of "declined at once or after
 a week".
 """
@@ -76,6 +77,7 @@ def fit_times(hours: np.ndarray, floor: float = 1 / 3600) -> Fitted:
     if n < MIN_FIT:
         return Fitted("empirical", mean, None, n, None, _quantiles(x), f"{n} values: too few to fit a model")
     best: tuple[float, str, float, float | None, float] | None = None
+    exponential: tuple[float, str, float, float | None, float] | None = None
     log_x = np.log(x)
     for name in ("exponential", "gamma", "lognormal"):
         if name == "exponential":
@@ -96,8 +98,13 @@ def fit_times(hours: np.ndarray, floor: float = 1 / 3600) -> Fitted:
             continue
         aic = 2 * k - 2 * ll
         ks = float(stats.kstest(x, cdf).statistic)
+        here = (aic, name, float(model_mean), float(cv), ks)
+        if name == "exponential":
+            exponential = here
         if best is None or aic < best[0]:
-            best = (aic, name, float(model_mean), float(cv), ks)
+            best = here
+    if exponential is not None and best is not None and exponential[0] - best[0] < 2:
+        best = exponential  # one parameter fewer and as good: the simpler model
     if best is not None and best[4] <= MAX_KS:
         _, name, m, best_cv, ks = best
         return Fitted(name, m, None if name == "exponential" else best_cv, n, ks, (), f"best of exponential, "

@@ -40,7 +40,7 @@ def cumulative_incidence(times: np.ndarray, kinds: np.ndarray, k: int) -> np.nda
     return out
 
 
-def outcome_shares(times: Sequence[float], kinds: Sequence[int], k: int, seed: int = 0
+def outcome_shares(times: Sequence[float] | np.ndarray, kinds: Sequence[int] | np.ndarray, k: int, seed: int = 0
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, 2.5th, 97.5th percentile) of each outcome's share and of the residual (index k)."""
     t = np.asarray(times, dtype=float)

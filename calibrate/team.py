@@ -20,7 +20,8 @@ import numpy as np
 from calibrate.deals import LOST, WON, Deal
 from calibrate.figures import Figure
 
-__all__ = ["ACTIVE_DAYS", "SYSTEM", "Member", "Team", "estimate_calendar", "estimate_team", "override_roles"]
+__all__ = ["ACTIVE_DAYS", "SYSTEM", "PersonEstimate", "TeamEstimate", "estimate_calendar", "estimate_team",
+           "override_roles", "person_name"]
 
 ACTIVE_DAYS = 28
 MIN_SHARE = 0.05
@@ -30,7 +31,7 @@ OWNER_ROLE = "owner"
 
 
 @dataclass
-class Member:
+class PersonEstimate:
     name: str
     role: str
     stages: list[str]
@@ -40,10 +41,10 @@ class Member:
 
 
 @dataclass
-class Team:
+class TeamEstimate:
     routing: str
     """`owner` (deals have owners) or `pooled` (work items go to whoever is free)."""
-    members: list[Member]
+    members: list[PersonEstimate]
     stage_roles: dict[str, list[str]]
     left: list[str] = field(default_factory=list)
     """People in the data not active in the last ACTIVE_DAYS: left out."""
@@ -88,7 +89,7 @@ def _shrunk(raw: float, n: int) -> float:
 
 
 def estimate_team(deals: Sequence[Deal], stages: Sequence[str], as_of: dt.datetime, has_work: bool,
-                  routing: str, hours: Callable[[dt.datetime, dt.datetime], float]) -> Team:
+                  routing: str, hours: Callable[[dt.datetime, dt.datetime], float]) -> TeamEstimate:
     """`hours(start, end)`: the working hours between two times (the estimated working week)."""
     since = as_of - dt.timedelta(days=ACTIVE_DAYS)
     if routing == "owner":
@@ -96,7 +97,7 @@ def estimate_team(deals: Sequence[Deal], stages: Sequence[str], as_of: dt.dateti
     return _pooled(deals, stages, since, has_work, hours)
 
 
-def _owners(deals: Sequence[Deal], stages: Sequence[str], as_of: dt.datetime, since: dt.datetime) -> Team:
+def _owners(deals: Sequence[Deal], stages: Sequence[str], as_of: dt.datetime, since: dt.datetime) -> TeamEstimate:
     owned = Counter(d.owner for d in deals if d.owner)
     active = {d.owner for d in deals if d.owner and (d.created >= since or any(v.entered >= since for v in d.visits)
                                                        or (d.closed is not None and d.closed >= since))}
@@ -118,14 +119,14 @@ def _owners(deals: Sequence[Deal], stages: Sequence[str], as_of: dt.datetime, si
             win = Figure(round(per_stage, 3), n, None, None,
                          f"their win rate {raw:.2f}x the team's over {n} closed deals, shrunk to the team's by "
                          f"n/(n+{SHRINK:g}), per stage (the {k}th root)")
-        members.append(Member(person_name(name), OWNER_ROLE, list(stages), share, None, win))
+        members.append(PersonEstimate(person_name(name), OWNER_ROLE, list(stages), share, None, win))
     left = sorted(set(owned) - active)
-    return Team("owner", members, {s: [OWNER_ROLE] for s in stages}, left,
+    return TeamEstimate("owner", members, {s: [OWNER_ROLE] for s in stages}, left,
                 f"owners active in the last {ACTIVE_DAYS} days")
 
 
 def _pooled(deals: Sequence[Deal], stages: Sequence[str], since: dt.datetime, has_work: bool,
-            working: Callable[[dt.datetime, dt.datetime], float]) -> Team:
+            working: Callable[[dt.datetime, dt.datetime], float]) -> TeamEstimate:
     work: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     items: dict[str, list[float]] = defaultdict(list)
     stage_items: dict[str, list[float]] = defaultdict(list)
@@ -168,16 +169,16 @@ def _pooled(deals: Sequence[Deal], stages: Sequence[str], since: dt.datetime, ha
                 speed = Figure(round(sp, 3), n, None, None,
                                f"the team's mean time per work item over theirs ({raw:.2f}), {n} items, shrunk by "
                                f"n/(n+{SHRINK:g})")
-        members.append(Member(person_name(name), f"{main}_team", mine, None, speed, None))
+        members.append(PersonEstimate(person_name(name), f"{main}_team", mine, None, speed, None))
     stage_roles: dict[str, list[str]] = {}
     for s in stages:
         roles = sorted({m.role for m in members if s in m.stages})
         stage_roles[s] = roles or [SYSTEM]
     left = sorted(set(work) - active)
-    return Team("pooled", members, stage_roles, left, f"people with work in the last {ACTIVE_DAYS} days")
+    return TeamEstimate("pooled", members, stage_roles, left, f"people with work in the last {ACTIVE_DAYS} days")
 
 
-def override_roles(team: Team, roles: dict[str, str]) -> list[str]:
+def override_roles(team: TeamEstimate, roles: dict[str, str]) -> list[str]:
     """Give people the roles a team file names (`--team`); returns notes on names it does not know."""
     from calibrate.mapping import stage_id
 

@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from salesmap.args import UsageError, default_folder
+from salesmap.tables import fitness_label
 from sim.atomic import write_text
 
-__all__ = ["add_parser", "run_calibrate"]
+__all__ = ["add_parser", "fitness_csv", "print_calibration", "run_calibrate"]
 
 
 def add_parser(sub: Any) -> None:
@@ -128,20 +129,6 @@ def fitness_csv(doc: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-LABELS = {"arrivals_per_week": "new deals / week", "won_per_week": "won / week", "revenue_per_week": "revenue / week",
-          "win_rate": "win rate", "cycle_p50_days": "cycle time p50 (d)", "cycle_p90_days": "cycle time p90 (d)",
-          "open_at_end": "open at the end"}
-
-
-def label(measure: str) -> str:
-    """A fitness measure as the table shows it."""
-    if measure in LABELS:
-        return LABELS[measure]
-    kind, _, what = measure.partition(":")
-    return {"conversion": f"{what}: conversion", "time_in_stage_days": f"{what}: days in stage",
-            "owner_won": f"{what}: won"}.get(kind, measure)
-
-
 def _fmt(measure: str, x: float | None) -> str:
     if x is None:
         return "–"
@@ -187,7 +174,7 @@ def print_calibration(doc: dict[str, Any], out: Console, files: dict[str, Path])
             target = "–" if r["target"] is None else ("met" if r["on_target"] else "[red]missed[/red]")
             inside = ("–" if r["real_inside_range"] is None
                       else "yes" if r["real_inside_range"] else "[yellow]no[/yellow]")
-            ft.add_row(label(m), _fmt(m, r["real"]), _fmt(m, r["simulated_mean"]),
+            ft.add_row(fitness_label(m), _fmt(m, r["real"]), _fmt(m, r["simulated_mean"]),
                        f"{_fmt(m, band[0])}–{_fmt(m, band[1])}" if band else "–", _error(r), inside, target)
         out.print(ft)
         d = fit["cycle_time_distance"]

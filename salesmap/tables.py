@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["KPI_LABELS", "SHOWN_WHEN_USED", "kpi_label", "money_line", "print_summary", "shown"]
+__all__ = ["FITNESS_LABELS", "KPI_LABELS", "SHOWN_WHEN_USED", "fitness_label", "kpi_label", "money_line",
+           "print_summary", "shown"]
 
 KPI_LABELS = {
     "cycle_time_days": ("Cycle time (lead → won)", "days"),
@@ -184,3 +185,18 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     st = summary.get("stability")
     if st is not None and not st["stable"]:
         console.print(Text(st["message"], style="bold red"))
+
+
+FITNESS_LABELS = {"arrivals_per_week": "new deals / week", "won_per_week": "won / week",
+                  "revenue_per_week": "revenue / week", "win_rate": "win rate", "cycle_p50_days": "cycle time p50 (d)",
+                  "cycle_p90_days": "cycle time p90 (d)", "open_at_end": "open at the end"}
+"""How calibrate's fitness table names its measures (the terminal and the page)."""
+
+
+def fitness_label(measure: str) -> str:
+    """A fitness measure as the table shows it."""
+    if measure in FITNESS_LABELS:
+        return FITNESS_LABELS[measure]
+    kind, _, what = measure.partition(":")
+    return {"conversion": f"{what}: conversion", "time_in_stage_days": f"{what}: days in stage",
+            "owner_won": f"{what}: won"}.get(kind, measure)

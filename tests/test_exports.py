@@ -8,12 +8,13 @@ import re
 
 import pytest
 
+import calibrate
 import optimize
 import salesmap
 import salesmap.report
 import sim
 
-MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (sim, optimize, salesmap, salesmap.report)
+MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (sim, optimize, calibrate, salesmap, salesmap.report)
            for m in pkgutil.iter_modules(pkg.__path__) if m.name != "__main__"]
 
 
@@ -26,8 +27,9 @@ def test_module_all(name: str) -> None:
 
 
 def test_sim_never_imports_the_command_line() -> None:
-    """The package graph stays acyclic: sim <- optimize <- salesmap."""
-    pattern = re.compile(r"^\s*(from|import)\s+(salesmap|optimize)\b", re.MULTILINE)
+    """The package graph stays acyclic: sim <- optimize, calibrate <- salesmap."""
+    pattern = re.compile(r"^\s*(from|import)\s+(salesmap|optimize|calibrate)\b", re.MULTILINE)
+    beside = re.compile(r"^\s*(from|import)\s+(salesmap|optimize)\b", re.MULTILINE)
     upward = re.compile(r"^\s*(from|import)\s+salesmap\b", re.MULTILINE)
     for name in MODULES:
         src = importlib.import_module(name).__file__
@@ -38,6 +40,8 @@ def test_sim_never_imports_the_command_line() -> None:
             assert not pattern.search(text), name
         if name.startswith("optimize."):
             assert not upward.search(text), name
+        if name.startswith("calibrate."):
+            assert not beside.search(text), name
 
 
 def _imports(name: str) -> set[str]:

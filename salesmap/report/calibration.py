@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from salesmap.report.charts import BLUE, INK, MUTED, _labels, _style
 from salesmap.report.html import _e, _page, _table
 from salesmap.report.svg import figure_svg
+from salesmap.tables import fitness_label
 
 __all__ = ["calibration_page"]
 
@@ -80,8 +81,6 @@ def _fmt(x: float | None, pct: bool = False) -> str:
 
 
 def _rows(fit: dict[str, Any]) -> list[str]:
-    from salesmap.calibrate_cmd import label
-
     out = []
     for r in fit["measures"]:
         pct = r["measure"].startswith(("conversion", "win_rate"))
@@ -91,7 +90,7 @@ def _rows(fit: dict[str, Any]) -> list[str]:
                                             else f"{100 * err:+.1f}%")
         inside = {None: "–", True: "yes", False: '<span class="worse">no</span>'}[r["real_inside_range"]]
         target = "–" if r["on_target"] is None else ("met" if r["on_target"] else '<span class="worse">missed</span>')
-        out.append(f"<tr><td>{_e(label(r['measure']))}</td><td>{_fmt(r['real'], pct)}</td>"
+        out.append(f"<tr><td>{_e(fitness_label(r['measure']))}</td><td>{_fmt(r['real'], pct)}</td>"
                    f"<td>{_fmt(r['simulated_mean'], pct)}</td>"
                    f"<td>{_fmt(band[0], pct) + '–' + _fmt(band[1], pct) if band else '–'}</td>"
                    f"<td>{err_text}</td><td>{inside}</td><td>{target}</td></tr>")

@@ -183,3 +183,47 @@ def test_open_deals_that_win_count_in_the_cycle_time(write_yaml: Write) -> None:
     from_deal = simulate(load_scenario(write_yaml(text + "kpis: {cycle_time_from: deal}\n", "g.yaml")),
                          replications=1, workers=1).summary
     assert from_deal.kpis["cycle_time_days"].mean == s.kpis["cycle_time_days"].mean
+
+
+def test_a_deals_creation_date_starts_its_cycle_time(write_yaml: Write) -> None:
+    """`created` (a date or the deal's age) moves the start of an open deal's cycle time back by exactly
+    the time between creation and stage entry; the same random numbers decide everything else."""
+    text = FORECAST.replace("  ae: {routing: owner}", "  ae: {headcount: 2}").replace(
+        "people:\n  - {name: Dana, role: ae}\n  - {name: Ravi, role: ae}\n", "")
+    _csv(write_yaml, [f"D{i},deal,20d,,0" for i in range(200)], "id,stage,entered,owner,value")
+    plain = simulate(load_scenario(write_yaml(text, "f.yaml")), replications=1, workers=1).summary
+    _csv(write_yaml, [f"D{i},deal,20d,,0,50d" for i in range(200)], "id,stage,entered,owner,value,created")
+    created = simulate(load_scenario(write_yaml(text, "f.yaml")), replications=1, workers=1).summary
+    assert created.kpis["won_per_week"].mean == plain.kpis["won_per_week"].mean
+    assert created.kpis["cycle_time_days"].mean == pytest.approx((plain.kpis["cycle_time_days"].mean or 0) + 30)
+
+
+@pytest.mark.parametrize(("created", "message"), [
+    ("2099-01-01", "pipeline[0].created='2099-01-01': after the start date"),
+    ("soon", "pipeline[0].created='soon': a date (2026-09-14) or the deal's age"),
+])
+def test_a_bad_creation_date_is_named(write_yaml: Write, created: str, message: str) -> None:
+    _csv(write_yaml, [f"A,deal,3d,Dana,1,{created}"], "id,stage,entered,owner,value,created")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write_yaml(FORECAST, "f.yaml"))
+    assert message in str(err.value), str(err.value)
+
+
+def test_the_event_log_records_every_stage_entry(write_yaml: Write) -> None:
+    """One 'stage entered' row per visit, at the visit's start (before any wait for a person): the stage
+    history a CRM keeps, which calibrate reads back."""
+    from sim.engine import Replication
+    from sim.lead import STAGE_ENTERED
+
+    _csv(write_yaml, ["A,deal,3d,Dana,1"])
+    text = FORECAST.replace("rate: 0/week", "rate: 30/week")
+    sc = load_scenario(write_yaml(text, "f.yaml"))
+    rows: list[EventRow] = []
+    rep = Replication(sc, 0, 1, rows.append)
+    rep.run()
+    entered = [r for r in rows if r[2] == STAGE_ENTERED]
+    arrived = [r for r in rows if r[2] == "lead arrived"]
+    assert len(entered) == len(arrived) == rep.stages[0].tally.entered
+    first_touch = {r[1]: r[5] for r in reversed(rows) if r[4] == "start"}
+    assert all(r[5] <= first_touch.get(r[1], math.inf) for r in entered)
+    assert not [r for r in rows if r[1] == "A" and r[2] == STAGE_ENTERED]  # the open deal: its 'deal open' row
