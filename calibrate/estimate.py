@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from calibrate.figures import Figure
 from calibrate.fit import Fitted, fit_times
 from calibrate.mapping import stage_id
 from calibrate.outcomes import outcome_shares
+from calibrate.quarters import QuarterEnd, estimate_quarter_end
 from calibrate.readers import Export
 from calibrate.team import SYSTEM, TeamEstimate, estimate_calendar, estimate_team
 
@@ -63,6 +64,7 @@ class SourceEstimate:
     enters: str
     arrivals: Arrivals
     value: tuple[Figure, Figure] | None
+    quarter_end: QuarterEnd | None = None
     """Deal value: mean and cv (lognormal), when the data has amounts."""
 
 
@@ -165,8 +167,16 @@ def estimate(export: Export, as_of: dt.datetime, efforts: Mapping[str, float] | 
         values = won_values if len(won_values) >= 30 else [d.value for d in ds if d.value]
         what = "value of won deals" if len(won_values) >= 30 else "value of all deals (too few won have one)"
         arrivals = estimate_arrivals([d.created for d in ds], first, as_of, RECENT_DAYS)
-        sources.append(SourceEstimate(name, enters, arrivals,
-                                      _value_fit([v for v in values if v is not None], what)))
+        value = _value_fit([v for v in values if v is not None], what)
+        qe = estimate_quarter_end(ds, first, as_of)
+        if qe.arrivals is not None:
+            # The engine multiplies the rate in quarter-end weeks: the rate written is the other weeks'.
+            f = 1 + qe.share * (qe.arrivals.value - 1)
+            r = arrivals.rate_per_week
+            arrivals = replace(arrivals, rate_per_week=Figure(
+                r.value / f, r.n, None if r.low is None else r.low / f, None if r.high is None else r.high / f,
+                r.source + f"; outside quarter-end weeks (x{qe.arrivals.value:g} in them)"))
+        sources.append(SourceEstimate(name, enters, arrivals, value, qe))
     segments = _segments(deals, by_source, export.stages)
     if segments:
         for src in sources:

@@ -21,6 +21,7 @@ from calibrate.estimate import Estimates, StageEstimate
 from calibrate.figures import Figure
 from calibrate.fit import hours_text
 from calibrate.mapping import stage_id
+from calibrate.quarters import WEEKS
 from calibrate.team import OWNER_ROLE, SYSTEM
 
 __all__ = ["FORECAST_WEEKS", "pipeline_csv", "scenario_text"]
@@ -104,6 +105,17 @@ def scenario_text(est: Estimates, name: str, pipeline_file: str | None) -> str:
             lines.append(f"    monthly: {_y(a.monthly)}  # {a.monthly_note}")
         else:
             lines.append(f"    # monthly: {a.monthly_note}")
+        qe = src.quarter_end
+        if qe is not None and (qe.arrivals or qe.wins):
+            qe_spec: dict[str, Any] = {"weeks": WEEKS}
+            notes = []
+            for key, fig in (("arrivals", qe.arrivals), ("wins", qe.wins)):
+                if fig is not None:
+                    qe_spec[key] = fig.value
+                    notes.append(f"{key}: {fig.comment('{:.2f}')}")
+            lines.append(f"    quarter_end: {_y(qe_spec)}  # {'; '.join(notes)}")
+        elif qe is not None:
+            lines.append(f"    # quarter_end: {qe.note}")
         if src.value is not None:
             mean, cv = src.value
             lines.append(f"    value: {_y({'dist': 'lognormal', 'mean': round(mean.value, 2), 'cv': cv.value})}"

@@ -168,3 +168,33 @@ def test_the_holdout_check_finds_a_calibrated_known_team_fits(
         assert rows[m].on_target, rows[m]
     inside = [r.inside for r in cal.fitness.rows if r.inside is not None]
     assert sum(inside) >= 0.8 * len(inside), [r for r in cal.fitness.rows if r.inside is False]
+
+
+@pytest.mark.slow
+def test_a_quarter_end_push_is_recovered(tmp_path: Path) -> None:
+    """Two years of a team whose quarters end with 50% more leads and a 1.4x better chance to advance:
+    both multipliers recovered within their intervals, and written into the scenario."""
+    text = KNOWN.replace("horizon: 52w", "horizon: 104w").replace(
+        "sources: [{name: inbound, rate: 60/week, enters: qualify}]",
+        "sources: [{name: inbound, rate: 60/week, enters: qualify, quarter_end: {weeks: 2, arrivals: 1.5, wins: 1.4}}]")
+    (tmp_path / "qe.yaml").write_text(text, encoding="utf-8")
+    found, end = simulated_cases(load_scenario(tmp_path / "qe.yaml"))
+    path = tmp_path / "history.csv"
+    write_history(found, path, NAMES)
+    cal = calibrate([path], as_of=end, holdout=0, pipeline_file="open.csv")
+    qe = cal.estimates.sources[0].quarter_end
+    assert qe is not None
+    assert qe.arrivals is not None
+    assert qe.wins is not None
+    assert (qe.arrivals.low or 0) <= 1.5 <= (qe.arrivals.high or 0)
+    assert (qe.wins.low or 0) <= 1.4 <= (qe.wins.high or 0)
+    assert "quarter_end: {weeks: 2, arrivals:" in cal.scenario
+
+
+def test_no_quarter_end_effect_is_invented(tmp_path: Path, cases: tuple[list[dict[str, object]], dt.datetime]) -> None:
+    cal = _calibrated(tmp_path, cases, "history")
+    qe = cal.estimates.sources[0].quarter_end
+    assert qe is not None
+    assert qe.arrivals is None
+    assert qe.wins is None
+    assert "quarter_end: {" not in cal.scenario
