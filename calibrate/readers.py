@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from calibrate.deals import LOST, OPEN, WON, Deal, Visit
 from calibrate.errors import ExportError
@@ -87,8 +87,8 @@ def _read_table(path: Path) -> tuple[Any, list[str]]:
     return table, [str(c) for c in table.columns]
 
 
-def _times(file: str, table: Any, column: str, required: bool = True) -> Any:
-    """The column as UTC times without a zone; an unparseable value stops with its row."""
+def _times(file: str, table: Any, column: str, required: bool = True) -> list[dt.datetime | None]:
+    """The column as UTC times without a zone (None where empty); an unparseable value stops with its row."""
     import pandas as pd
 
     raw = table[column].astype(str).str.strip()
@@ -101,7 +101,12 @@ def _times(file: str, table: Any, column: str, required: bool = True) -> Any:
         shown = raw.iloc[i]
         what = "is empty" if shown == "" else f"{shown!r} is not a date or time"
         raise ExportError(file, f"{what} (write e.g. 2027-01-04 or 2027-01-04T09:30:00)", row=i + 2, column=column)
-    return parsed.dt.tz_convert(None)
+    return list(parsed.dt.tz_convert(None).astype("datetime64[us]").to_numpy().astype(object))
+
+
+def _required_times(file: str, table: Any, column: str) -> list[dt.datetime]:
+    """A column every row must fill (checked by `_times`)."""
+    return cast(list[dt.datetime], _times(file, table, column))
 
 
 def _amounts(file: str, table: Any, column: str | None) -> list[float | None]:
@@ -219,7 +224,7 @@ def read_export(paths: Sequence[Path], m: ExportMap, kind: str | None = None) ->
 
 def _opportunities(file: str, table: Any, header: Sequence[str], cols: Mapping[str, str], m: ExportMap,
                    stages: _Stages) -> list[Deal]:
-    created = _times(file, table, cols["created"])
+    created = _required_times(file, table, cols["created"])
     closed = _times(file, table, cols["closed"], required=False) if "closed" in cols else None
     # Stage date columns: the mapping's (stage id -> one column), else every other column named like a date.
     date_cols: dict[str, str] = {}
@@ -258,11 +263,10 @@ def _opportunities(file: str, table: Any, header: Sequence[str], cols: Mapping[s
         if did in seen:
             raise ExportError(file, f"deal id {did!r} repeats row {seen[did]}", row=row, column=cols["id"])
         seen[did] = row
-        c0 = created.iloc[i].to_pydatetime()
+        c0 = created[i]
         status = statuses[i] or ""
         outcome = _outcome_of(status, m) or OPEN
-        end = closed.iloc[i] if closed is not None else None
-        end_t = None if end is None or end != end else end.to_pydatetime()
+        end_t = closed[i] if closed is not None else None
         if outcome != OPEN and end_t is None:
             raise ExportError(file, f"a {outcome} deal needs its close date", row=row, column=cols.get("closed"))
         if end_t is not None and end_t < c0:
@@ -270,9 +274,9 @@ def _opportunities(file: str, table: Any, header: Sequence[str], cols: Mapping[s
                               column=cols.get("closed"))
         vs = []
         for h, sid in date_cols.items():
-            t = dates[h].iloc[i]
-            if t == t and t is not None:
-                vs.append((t.to_pydatetime(), stages.order.index(sid), sid))
+            t = dates[h][i]
+            if t is not None:
+                vs.append((t, stages.order.index(sid), sid))
         vs.sort()
         if outcome == OPEN and status and not m.stages:
             now = stages.stage(status)
@@ -295,7 +299,7 @@ def _opportunities(file: str, table: Any, header: Sequence[str], cols: Mapping[s
 
 def _history(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stages: _Stages,
              problems: list[str]) -> list[Deal]:
-    entered = _times(file, table, cols["entered"])
+    entered = _required_times(file, table, cols["entered"])
     ids, names, owners, segs, srcs = (_text(table, cols.get(r)) for r in ("id", "stage", "owner", "segment", "source"))
     values = _amounts(file, table, cols.get("amount"))
     rows: dict[str, list[int]] = {}
@@ -306,12 +310,12 @@ def _history(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stage
     out = []
     backwards = 0
     for did, idx in rows.items():
-        idx.sort(key=lambda i: (entered.iloc[i], i))
+        idx.sort(key=lambda i: (entered[i], i))
         visits: list[Visit] = []
         outcome, closed = OPEN, None
         value = seg = src = owner = None
         for i in idx:
-            t = entered.iloc[i].to_pydatetime()
+            t = entered[i]
             name = names[i]
             if name is None:
                 raise ExportError(file, "the stage is empty", row=i + 2, column=cols["stage"])
@@ -344,7 +348,7 @@ def _history(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stage
 
 def _eventlog(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stages: _Stages,
               problems: list[str], busy: list[dt.datetime]) -> tuple[list[Deal], bool]:
-    ts = _times(file, table, cols["timestamp"])
+    ts = _required_times(file, table, cols["timestamp"])
     cases, acts = _text(table, cols["case"]), _text(table, cols["activity"])
     life = [s.casefold() if s else "complete" for s in _text(table, cols.get("lifecycle"))]
     res = _text(table, cols.get("resource"))
@@ -358,7 +362,7 @@ def _eventlog(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stag
         if c is None:
             raise ExportError(file, "the case id is empty", row=i + 2, column=cols["case"])
         rows.setdefault(c, []).append(i)
-    stamps = ts.to_numpy()
+    stamps = ts
     order = stages.order
     disorder = 0
     forward = m.moves != "any"
@@ -373,7 +377,7 @@ def _eventlog(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stag
         value = seg = src = None
         for i in idx:
             act = acts[i] or ""
-            t = ts.iloc[i].to_pydatetime()
+            t = ts[i]
             value = values[i] if values[i] is not None else value
             seg, src = segs[i] or seg, srcs[i] or src
             o = _outcome_of(act, m)
@@ -405,7 +409,7 @@ def _eventlog(file: str, table: Any, cols: Mapping[str, str], m: ExportMap, stag
         for v in visits:
             owner = max(v["people"], key=lambda p: (v["people"][p], p)) if v["people"] else None
             vs.append(Visit(v["stage"], v["entered"], owner, tuple(v["work"])))
-        created = ts.iloc[idx[0]].to_pydatetime()
+        created = ts[idx[0]]
         out.append(Deal(cid, created, tuple(vs), outcome, closed, None, value, seg, src or m.source))
     if disorder:
         problems.append(f"{disorder} cases have events out of time order in the file (sorted by time)")

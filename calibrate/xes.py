@@ -32,25 +32,18 @@ def read_xes(path: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     trace: dict[str, str] = {}
     pending: list[dict[str, str]] = []
-    depth = 0
     with opener(path, "rb") as f:
-        for event, el in ET.iterparse(f, events=("start", "end")):
-            name = _local(el.tag)
-            if event == "start":
-                if name in ("trace", "event"):
-                    depth += 1
-                continue
-            if name == "event":
-                pending.append(_attributes(el))
-                depth -= 1
+        for _, el in ET.iterparse(f, events=("end",)):
+            tag = el.tag
+            if tag.endswith("}event") or tag == "event":
+                pending.append({a.get("key", ""): a.get("value", "") for a in el})
                 el.clear()
-            elif name == "trace":
+            elif tag.endswith("}trace") or tag == "trace":
                 trace = {f"case:{k}": v for k, v in _attributes(el).items()}
                 for ev in pending:
                     ev.update(trace)
                 rows.extend(pending)
                 pending = []
-                depth -= 1
                 el.clear()
     rows.extend(pending)  # events outside any trace (rare): no case attributes
     return rows

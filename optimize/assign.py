@@ -298,8 +298,16 @@ def _solve(m: _Model, st: Settings, time_limit: float, warm: bool = False) -> tu
     """
     chosen = solver(st.solver, time_limit, warm, st.node_limit)
     started = time.perf_counter()
-    with quiet():
-        m.prob.solve(chosen)
+    try:
+        with quiet():
+            m.prob.solve(chosen)
+    except pulp.PulpSolverError:
+        # CBC 2.10 can crash (SIGSEGV) reading a warm start on a model it solves cold without trouble
+        # (seen on a 47-person calibrated team, #11): solve cold in the time left, else report unsolved.
+        left = time_limit - (time.perf_counter() - started)
+        if not warm or left <= 0:
+            return Status.NOT_SOLVED, None, None
+        return _solve(m, st, left, warm=False)
     # solvers stop within a moment of their limit; a solve that ran this long was stopped by the clock
     m.timed_out = m.timed_out or time.perf_counter() - started >= TIMED_OUT_SHARE * time_limit
     if m.prob.status == pulp.LpStatusInfeasible or m.prob.sol_status == pulp.LpSolutionInfeasible:

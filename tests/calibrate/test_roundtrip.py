@@ -198,3 +198,19 @@ def test_no_quarter_end_effect_is_invented(tmp_path: Path, cases: tuple[list[dic
     assert qe.arrivals is None
     assert qe.wins is None
     assert "quarter_end: {" not in cal.scenario
+
+
+def test_a_team_file_overrides_the_roles_read_from_the_data(tmp_path: Path,
+                                                            cases: tuple[list[dict[str, object]], dt.datetime]) -> None:
+    found, end = cases
+    path = tmp_path / "log.csv"
+    write_eventlog(found, path)
+    team = tmp_path / "team.yaml"
+    team.write_text("Dana: Account Executive\nRavi: Account Executive\nNobody: closer\n", encoding="utf-8")
+    cal = calibrate([path], as_of=end, holdout=0, team=team, pipeline_file="open.csv")
+    people = {m.name: m.role for m in cal.estimates.team.members}
+    assert people["Dana"] == people["Ravi"] == "account_executive"
+    stages = {s.id: s.roles for s in cal.estimates.stages}
+    assert stages["discovery"] == ["account_executive"]
+    assert any("Nobody" in p for p in cal.problems)
+    assert "account_executive: {}" in cal.scenario

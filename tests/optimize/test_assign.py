@@ -158,3 +158,30 @@ def test_large_teams_are_solved_in_groups_and_checked_per_person() -> None:
     assert "groups of interchangeable people" in plan.message
     assert set(plan.responsibilities) == {p.name for p in people}  # expanded back to every person
     assert check_plan(wl, Settings(), plan) == []
+
+
+def test_a_solver_that_crashes_on_the_warm_start_is_solved_cold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CBC 2.10 crashed (SIGSEGV) on one warm start of a 47-person calibrated team (#11): the second phase
+    is then solved from scratch, with the same answer; a cold crash is 'not solved', never a traceback."""
+    wl = _instance(4, people=4, stages=3)
+    expected = solve_assignment(wl, Settings())
+    real = pulp.LpProblem.solve
+    crashes = []
+
+    def warm_crashes(self: pulp.LpProblem, solver: object = None, **kw: object) -> object:
+        if getattr(solver, "optionsDict", {}).get("warmStart"):
+            crashes.append(1)
+            raise pulp.PulpSolverError("Pulp: Error while trying to execute")
+        return real(self, solver, **kw)
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", warm_crashes)
+    plan = solve_assignment(wl, Settings())
+    assert crashes
+    assert plan.status is expected.status
+    assert plan.responsibilities == expected.responsibilities
+
+    def always_crashes(self: pulp.LpProblem, solver: object = None, **kw: object) -> object:
+        raise pulp.PulpSolverError("Pulp: Error while trying to execute")
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", always_crashes)
+    assert solve_assignment(wl, Settings()).status is Status.NOT_SOLVED
