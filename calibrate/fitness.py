@@ -24,7 +24,7 @@ from calibrate.deals import LOST, OPEN, WON, Deal, Visit, cut
 from calibrate.estimate import Estimates, estimate, restage
 from calibrate.measures import PeriodMeasures, period_measures
 from calibrate.readers import Export
-from calibrate.team import override_roles
+from calibrate.team import override_roles, person_name
 from calibrate.write import pipeline_csv, scenario_text
 
 __all__ = ["TARGETS", "Fitness", "FitnessRow", "holdout_split", "measure_fitness"]
@@ -141,7 +141,8 @@ def _row(measure: str, real: float | None, sims: list[float | None]) -> FitnessR
 
 def _owner(d: Deal, team: set[str]) -> str | None:
     """The open deal's owner as the pipeline file gives it: only someone on the team."""
-    o = d.owner or d.visits[-1].owner
+    raw = d.owner or d.visits[-1].owner
+    o = person_name(raw) if raw else None
     return o if o in team else None
 
 

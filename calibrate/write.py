@@ -22,7 +22,7 @@ from calibrate.figures import Figure
 from calibrate.fit import hours_text
 from calibrate.mapping import stage_id
 from calibrate.quarters import WEEKS
-from calibrate.team import OWNER_ROLE, SYSTEM
+from calibrate.team import OWNER_ROLE, SYSTEM, person_name
 
 __all__ = ["FORECAST_WEEKS", "pipeline_csv", "scenario_text"]
 
@@ -180,7 +180,8 @@ def pipeline_csv(deals: Sequence[Deal], as_of: dt.datetime, owners: set[str] | N
     w.writerow(["id", "stage", "entered", "created", "owner", "value", "segment"])
     for d in deals:
         v = d.visits[-1]
-        owner = d.owner or v.owner  # calibrate.fitness._owner reads it the same way
+        raw = d.owner or v.owner  # calibrate.fitness._owner reads it the same way
+        owner = person_name(raw) if raw else None
         w.writerow([d.id, v.stage, _days((as_of - v.entered).total_seconds() / 3600),
                     _days((as_of - d.created).total_seconds() / 3600),
                     owner if owners is not None and owner in owners else "",

@@ -84,3 +84,18 @@ def test_existing_files_need_force(tmp_path: Path, history: Path, capsys: pytest
     assert main(["calibrate", str(history), "--out", str(out), "--holdout", "0"]) == 2
     assert "--force" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.slow
+def test_the_calibrated_scenario_optimizes_like_any_other(tmp_path: Path, history: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "team.yaml"
+    assert main(["calibrate", str(history), "--out", str(out), "--holdout", "0"]) == 0
+    capsys.readouterr()
+    rec = tmp_path / "rec" / "recommended.yaml"
+    code = main(["optimize", str(out), "--replications", "3", "--max-changes", "1", "--time-limit", "10",
+                 "--out", str(rec)])
+    shown = capsys.readouterr()
+    assert code in (0, 3), shown.err  # a recommendation, or nothing worth changing
+    assert "Traceback" not in shown.err
+    assert (rec.parent / "recommendation.json").is_file()
