@@ -45,6 +45,13 @@ def _probabilities(shares: Mapping[str, Figure]) -> dict[str, str]:
     return {k: f"{v / 10_000:.4f}".rstrip("0").rstrip(".") if v else "0" for k, v in base.items()}
 
 
+def _value_line(value: tuple[Figure, Figure]) -> str:
+    """A deal-value distribution (lognormal: mean and spread) with its source."""
+    mean, cv = value
+    return (f"    value: {_y({'dist': 'lognormal', 'mean': round(mean.value, 2), 'cv': cv.value})}"
+            f"  # {mean.comment('{:,.0f}')}")
+
+
 def _days(h: float) -> str:
     return f"{h / 24:.4f}d"
 
@@ -117,9 +124,7 @@ def scenario_text(est: Estimates, name: str, pipeline_file: str | None) -> str:
         elif qe is not None:
             lines.append(f"    # quarter_end: {qe.note}")
         if src.value is not None:
-            mean, cv = src.value
-            lines.append(f"    value: {_y({'dist': 'lognormal', 'mean': round(mean.value, 2), 'cv': cv.value})}"
-                         f"  # {mean.comment('{:,.0f}')}")
+            lines.append(_value_line(src.value))
     if est.segments:
         lines.append("segments:")
         sources = sorted({k for g in est.segments for k in g.shares})
@@ -130,9 +135,7 @@ def scenario_text(est: Estimates, name: str, pipeline_file: str | None) -> str:
             share = {src: float(per_source[src][g.name]) for src in per_source}
             lines.append(f"    share: {_y(share)}  # of each source's deals with a segment")
             if g.value is not None:
-                mean, cv = g.value
-                lines.append(f"    value: {_y({'dist': 'lognormal', 'mean': round(mean.value, 2), 'cv': cv.value})}"
-                             f"  # {mean.comment('{:,.0f}')}")
+                lines.append(_value_line(g.value))
             if g.win:
                 lines.append(f"    stages: {_y({k: {'win': f.value} for k, f in g.win.items()})}  # "
                              + "; ".join(f"{k}: {f.comment()}" for k, f in g.win.items()))
