@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,20 +47,24 @@ def _stamp(t: dt.datetime) -> str:
     return t.isoformat(timespec="seconds")
 
 
-def write_opportunities(cases: Sequence[Case], path: Path, stage_names: dict[str, str]) -> None:
-    """One row per deal: created, closed, status, owner, amount and a date column per stage."""
+def write_opportunities(cases: Sequence[Case], path: Path, stage_names: dict[str, str],
+                        segment: Callable[[int], tuple[str, float]] | None = None) -> None:
+    """One row per deal: created, closed, status, owner, amount and a date column per stage; with
+    `segment` (deal number -> segment, amount), a Segment column."""
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["Opportunity ID", "Created Date", "Close Date", "Stage", "Opportunity Owner", "Amount",
-                    *(f"{n} Date" for n in stage_names.values())])
-        for c in cases:
+                    *(f"{n} Date" for n in stage_names.values()), *(["Segment"] if segment else [])])
+        for i, c in enumerate(cases):
+            seg, amount = segment(i) if segment else ("", 1000.0)
             first: dict[str, dt.datetime] = {}
             for s, t in c["stages"]:
                 first.setdefault(s, t)
             status = {"won": "Closed Won", "lost": "Closed Lost"}.get(c["outcome"] or "",
                                                                      stage_names[c["stages"][-1][0]])
             w.writerow([c["id"], _stamp(c["created"]), _stamp(c["closed"]) if c["closed"] else "", status,
-                        c["owner"] or "", 1000, *(_stamp(first[s]) if s in first else "" for s in stage_names)])
+                        c["owner"] or "", amount, *(_stamp(first[s]) if s in first else "" for s in stage_names),
+                        *([seg] if segment else [])])
 
 
 def write_history(cases: Sequence[Case], path: Path, stage_names: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calibrate.calibration import Calibration, calibrate
+from calibrate.calibration import Calibration, calibrate, check_loads
 from calibrate.deals import OPEN
 from sim.scenario import load_scenario
 from tests.calibrate.exports import simulated_cases, write_eventlog, write_history, write_opportunities
@@ -214,3 +214,29 @@ def test_a_team_file_overrides_the_roles_read_from_the_data(tmp_path: Path,
     assert stages["discovery"] == ["account_executive"]
     assert any("Nobody" in p for p in cal.problems)
     assert "account_executive: {}" in cal.scenario
+
+
+def test_segments_get_their_shares_and_values(tmp_path: Path,
+                                              cases: tuple[list[dict[str, object]], dt.datetime]) -> None:
+    """A CRM's segment column: 30% enterprise deals worth 50,000, the rest SMB worth 5,000 (independent of
+    how deals go, so no segment gets a win multiplier)."""
+    import random
+
+    found, end = cases
+    rng = random.Random(5)
+    draws = [rng.random() < 0.3 for _ in found]
+    path = tmp_path / "opps.csv"
+    write_opportunities(found, path, NAMES,
+                        segment=lambda i: ("Enterprise", 50_000.0) if draws[i] else ("SMB", 5_000.0))
+    cal = calibrate([path], as_of=end, holdout=0, pipeline_file="open.csv")
+    segs = {g.name: g for g in cal.estimates.segments}
+    assert set(segs) == {"enterprise", "smb"}
+    assert segs["enterprise"].shares["leads"].value == pytest.approx(0.3, abs=0.03)
+    value = segs["enterprise"].value
+    assert value is not None
+    assert value[0].value == pytest.approx(50_000)
+    assert all(not g.win or all(abs(f.value - 1) < 0.15 for f in g.win.values()) for g in segs.values())
+    assert "segments:" in cal.scenario
+    assert cal.pipeline is not None
+    assert ",enterprise" in cal.pipeline or ",smb" in cal.pipeline
+    check_loads(cal.scenario, cal.pipeline, "open.csv")
