@@ -57,6 +57,8 @@ class Status(enum.Enum):
     NO_IMPROVEMENT = "no_improvement"
     NOT_SOLVED = "not_solved"
     """No solution at all within the time limit, or the solver's answer failed our check."""
+    CANNOT_TELL = "cannot_tell"
+    """Plans were found, but the simulation could not decide whether any is worth it (optimize.gates)."""
 
 
 @dataclass(frozen=True)

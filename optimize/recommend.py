@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimize.assign import Objective, Plan
+from optimize.gates import Decision, Gate, Gates, decide
 from optimize.workload import Workload
 from sim.compare import Deltas, compare
-from sim.runner import RunResult, simulate
+from sim.runner import RunResult, extend, simulate
 from sim.scenario import scenario_from_data
 from sim.schema import Scenario
-from sim.stats import Delta, Verdict, paired_delta
+from sim.stats import Delta, Stat, paired_delta
 from sim.team import build_team
 
-__all__ = ["Verification", "apply_plan", "describe_changes", "judge", "max_utilization", "verify", "with_busiest"]
+__all__ = ["Verification", "apply_plan", "describe_changes", "judge", "max_utilization", "target_of", "verify",
+           "with_busiest"]
 
 
 def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> tuple[dict[str, Any], Scenario]:
@@ -47,13 +49,19 @@ def max_utilization(run: RunResult) -> list[float]:
 
 @dataclass(frozen=True)
 class Verification:
-    """A plan simulated on the same random numbers as today, and whether it holds."""
+    """A plan simulated on the same random numbers as today, and whether it holds (`optimize.gates`)."""
 
     verified: bool
     reason: str
     after: RunResult
     deltas: Deltas
     """After minus today; kpis also has max_utilization (the busiest person, lower is better)."""
+    decision: Decision = Decision.VERIFIED
+    gates: tuple[Gate, ...] = ()
+    replications: int = 0
+    """Replications the decision took (more than asked when the first ones could not decide)."""
+    before: RunResult | None = None
+    """Today's run at those replications (extended when more were needed)."""
 
 
 def with_busiest(deltas: Deltas, before: RunResult, after: RunResult) -> Deltas:
@@ -62,30 +70,47 @@ def with_busiest(deltas: Deltas, before: RunResult, after: RunResult) -> Deltas:
     return dataclasses.replace(deltas, kpis={**deltas.kpis, "max_utilization": top})
 
 
-def verify(objective: Objective, before: RunResult, scenario: Scenario) -> Verification:
-    """Simulate the recommendation on the same seed and replications and judge it, paired."""
-    after = simulate(scenario, replications=len(before.replications), seed=before.seed)
-    deltas = with_busiest(compare(before, after), before, after)
-    ok, reason = judge(objective, deltas.kpis)
-    return Verification(ok, reason, after, deltas)
+def target_of(objective: Objective) -> str:
+    return "cycle_time_days" if objective is Objective.CYCLE_TIME else "max_utilization"
 
 
-def judge(objective: Objective, k: Mapping[str, Delta]) -> tuple[bool, str]:
-    """Confirmed when the target improves significantly and nothing a manager is paid for gets
-    significantly worse: wins per week, revenue per week, and (unless it is the target) cycle time."""
-    if k["won_per_week"].verdict is Verdict.WORSE:
-        return False, f"fewer wins per week (significant: {_pm(k['won_per_week'], 'a week')})"
-    if k["revenue_per_week"].verdict is Verdict.WORSE:
-        return False, f"less revenue per week (significant: {_pm(k['revenue_per_week'], 'a week')})"
-    if objective is Objective.CYCLE_TIME:
-        target, name, unit = k["cycle_time_days"], "cycle time", "days"
-    else:
-        target, name, unit = k["max_utilization"], "the busiest person's utilization", "pp"
-    if target.verdict is not Verdict.BETTER:
-        return False, f"{name} does not improve significantly in simulation ({_pm(target, unit)})"
-    if k["cycle_time_days"].verdict is Verdict.WORSE and objective is not Objective.CYCLE_TIME:
-        return False, f"cycle time gets worse ({_pm(k['cycle_time_days'], 'days')})"
-    return True, f"{name} improves: {_pm(target, unit)}"
+def verify(objective: Objective, before: RunResult, scenario: Scenario, gates: Gates | None = None) -> Verification:
+    """Simulate the plan on today's seed and replications and judge it, paired; where the gates cannot
+    decide, double the replications of both (same random numbers) up to the cap."""
+    g = gates or Gates()
+    n = len(before.replications)
+    after = simulate(scenario, replications=n, seed=before.seed)
+    while True:
+        deltas = with_busiest(compare(before, after), before, after)
+        decision, checks, reason = judge(objective, deltas.kpis, before.summary.kpis, g)
+        if decision is not Decision.CANNOT_TELL or n >= g.max_replications:
+            break
+        n = min(2 * n, g.max_replications)
+        before, after = extend(before, n), extend(after, n)
+    return Verification(decision is Decision.VERIFIED, reason, after, deltas, decision, tuple(checks), n, before)
+
+
+def judge(objective: Objective, k: Mapping[str, Delta], today: Mapping[str, Stat],
+          gates: Gates | None = None) -> tuple[Decision, list[Gate], str]:
+    """The gates of `optimize.gates` for a plan: wins and revenue not worse beyond the margin, the
+    target improved by a material amount, cycle time (unless the target) not worse beyond its margin."""
+    g = gates or Gates()
+    decision, checks = decide(target_of(objective), k, today, g)
+    if decision is Decision.WORSE:
+        failed = next(c for c in checks if c.decision is Decision.WORSE)
+        return decision, checks, _refusal(failed)
+    if decision is Decision.CANNOT_TELL:
+        open_ = [c.text for c in checks if c.decision is Decision.CANNOT_TELL]
+        return decision, checks, "cannot tell: " + "; ".join(open_)
+    name, unit = (("cycle time", "days") if objective is Objective.CYCLE_TIME
+                  else ("the busiest person's utilization", "pp"))
+    return decision, checks, f"{name} improves: {_pm(k[target_of(objective)], unit)}"
+
+
+def _refusal(gate: Gate) -> str:
+    return {"won_per_week": "fewer wins per week", "revenue_per_week": "less revenue per week",
+            "cycle_time_days": "cycle time gets worse"}.get(gate.name, "the gain is not material") + \
+        f" ({gate.text})"
 
 
 def _pm(d: Delta, unit: str = "") -> str:

@@ -12,10 +12,11 @@ from typing import Any
 
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
+from optimize.gates import Decision, Gates
 from optimize.recommend import Verification, apply_plan, max_utilization, verify, with_busiest
 from optimize.workload import Workload
 from sim.compare import compare
-from sim.runner import RunResult, simulate
+from sim.runner import RunResult, extend, simulate
 from sim.schema import Scenario
 from sim.stats import Verdict
 
@@ -62,6 +63,8 @@ def as_good(c: Candidate, best: Candidate, overload: float = 1.0) -> bool:
     if c is best:
         return True
     a, b = best.verdict.after, c.verdict.after
+    n = max(len(a.replications), len(b.replications))  # sequential checks may have run more for one
+    a, b = extend(a, n), extend(b, n)
     d = with_busiest(compare(a, b), a, b)
     def busiest(run: RunResult) -> float:
         u = max_utilization(run)
@@ -83,7 +86,7 @@ def knee_order(confirmed: list[Candidate], overload: float = 1.0) -> list[Candid
 
 
 def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, st: Settings,
-           progress: Callable[[str], None] | None = None, asked: bool = True) -> Search:
+           progress: Callable[[str], None] | None = None, asked: bool = True, gates: Gates | None = None) -> Search:
     """The frontier of plans, each verified by simulation, and the best verified one. Unless `asked`
     (an objective given on purpose), a team where nobody is over the overload line is left alone."""
     plans = frontier(wl, st, limit=st.max_changes)
@@ -102,24 +105,32 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
         if progress is not None:
             progress(f"simulating the plan with {plan.changes} change(s)")
         new_data, new_sc = apply_plan(sc, data, plan, "recommended.yaml")
-        candidates.append(Candidate(plan, new_data, verify(st.objective, before, new_sc), new_sc))
+        v = verify(st.objective, before, new_sc, gates)
+        if v.before is not None and len(v.before.replications) > len(before.replications):
+            before = v.before  # more replications were needed: later plans start from them
+        candidates.append(Candidate(plan, new_data, v, new_sc))
     confirmed = [c for c in candidates if c.verdict.verified]
     if not confirmed:
         if not candidates:
             why = "today's responsibilities are already the best the model finds under these settings"
         else:
             why = "; ".join(f"{c.plan.changes} change(s): {c.verdict.reason}" for c in candidates)
-        return Search(Status.NO_IMPROVEMENT, f"no better arrangement was confirmed by simulation ({why})",
-                      plans, candidates)
+        unsure = any(c.verdict.decision is Decision.CANNOT_TELL for c in candidates)
+        return Search(Status.CANNOT_TELL if unsure else Status.NO_IMPROVEMENT,
+                      f"no better arrangement was confirmed by simulation ({why})", plans, candidates)
     seed = before.seed + 1
     if progress is not None:
         progress(f"validating on a fresh seed ({seed})")
     fresh = simulate(sc, replications=len(before.replications), seed=seed)
     failed = []
+    unsure = False
     top = max(confirmed, key=lambda c: c.score)
     for c in knee_order(confirmed, st.overload_threshold):
-        check = verify(st.objective, fresh, c.scenario)
+        check = verify(st.objective, fresh, c.scenario, gates)
+        if check.before is not None:
+            fresh = check.before
         validation = {"seed": seed, "verified": check.verified, "reason": check.reason, "changes": c.plan.changes,
+                      "decision": check.decision.value, "replications": check.replications,
                       "deltas": {m: check.deltas.kpis[m] for m in (*HEADLINE, "revenue_per_week")}}
         if check.verified:
             knee = "" if c is top or c.plan.changes >= top.plan.changes else (
@@ -128,5 +139,7 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
                 "numbers), and the busiest person is not either, or is under the overload line in both")
             return Search(c.plan.status, c.verdict.reason, plans, candidates, c, validation, knee)
         failed.append(f"{c.plan.changes} change(s): {check.reason}")
-    return Search(Status.NO_IMPROVEMENT, f"plans confirmed on today's random numbers did not hold on fresh seed "
-                  f"{seed} ({'; '.join(failed)})", plans, candidates, None, validation)
+        unsure |= check.decision is Decision.CANNOT_TELL
+    return Search(Status.CANNOT_TELL if unsure else Status.NO_IMPROVEMENT,
+                  f"plans confirmed on today's random numbers did not hold on fresh seed {seed} "
+                  f"({'; '.join(failed)})", plans, candidates, None, validation)

@@ -23,6 +23,7 @@ import pulp
 
 from optimize import solvers
 from optimize.erlang import chords, mean_wait
+from optimize.gates import Decision, Gates, decide
 from optimize.recommend import max_utilization
 from optimize.workload import Workload
 from sim.compare import compare
@@ -195,7 +196,7 @@ def staffed_data(sc: Scenario, data: dict[str, Any], heads: dict[str, int]) -> d
 
 def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, targets: list[Target],
           roles: list[str], budget: float | None, solver: str = "cbc", time_limit: float = 60.0,
-          progress: Callable[[str], None] | None = None) -> Staffing:
+          progress: Callable[[str], None] | None = None, gates: Gates | None = None) -> Staffing:
     """The least-cost headcounts for `roles` meeting every target in simulation (or why not).
 
     The loop (Atlason et al. 2004): solve the queueing model, simulate the staffing on the same random
@@ -235,7 +236,7 @@ def staff(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, t
         rnd_result = _round(pools, heads, full, level, after, targets)
         result.rounds.append(rnd_result)
         if rnd_result.met:
-            return _met(result, sc, new_data, before, after, full, targets)
+            return _met(result, sc, new_data, before, after, full, targets, gates or Gates())
         level, limits = _tighten(pools, full, level, rnd_result, cyc, util, limits)
     result.message = f"targets not met after {MAX_ROUNDS} rounds"
     return result
@@ -297,7 +298,7 @@ def _round(pools: dict[str, _Pool], heads: dict[str, int], full: dict[str, int],
 
 
 def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunResult, after: RunResult,
-         full: dict[str, int], targets: list[Target]) -> Staffing:
+         full: dict[str, int], targets: list[Target], gates: Gates) -> Staffing:
     """The targets are met in simulation: recommend the staffing only if it also holds on fresh seeds,
     keeps the wins, and loses no more revenue than it saves."""
     result.headcount_after, result.after = full, after
@@ -305,7 +306,8 @@ def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunRe
     result.validation = _validate(sc, new_data, before, targets)
     kpis = compare(before, after).kpis
     result.money = money_per_year(result.cost_after - result.cost_before, kpis["revenue_per_week"])
-    result.status, result.message = _verdict(result.validation["met"], kpis, result.money)
+    result.status, result.message = _verdict(result.validation["met"], kpis, result.money, before.summary.kpis,
+                                             gates)
     if result.status == "met":
         result.data = new_data
     return result
@@ -327,21 +329,29 @@ def money_per_year(cost_change: float, revenue_per_week: Stat) -> dict[str, Any]
     return {"cost_change_per_year": cost_change, "revenue_change_per_year": rev, "net_per_year": net}
 
 
-def _verdict(validated: bool, kpis: Mapping[str, Delta], money: dict[str, Any]) -> tuple[str, str]:
-    """met, or why the staffing is not recommended although the loop met the targets."""
+def _verdict(validated: bool, kpis: Mapping[str, Delta], money: dict[str, Any], today: Mapping[str, Stat],
+             gates: Gates) -> tuple[str, str]:
+    """met, or why the staffing is not recommended although the loop met the targets: not on fresh
+    seeds, wins or revenue worse beyond the margin (optimize.gates, non-inferiority), more revenue lost
+    than saved, or an interval that cannot tell."""
     if not validated:
         return "not_validated", ("the targets are met on the loop's random numbers but not on fresh seeds with 95% "
                                  "confidence: not recommended (try --replications 30)")
-    won = kpis["won_per_week"]
-    if won.verdict is Verdict.WORSE:
-        return "loses_wins", (f"the targets are met but wins per week fall ({won.mean or 0:+.2f} a week, "
-                              f"[{won.low or 0:+.2f}, {won.high or 0:+.2f}]): not recommended")
     rev, saving = money["revenue_change_per_year"], -money["cost_change_per_year"]
     falls = rev["mean"] is not None and -rev["mean"] > max(saving, 0.0)
-    if kpis["revenue_per_week"].verdict is Verdict.WORSE and falls:
+    if falls and kpis["revenue_per_week"].verdict is Verdict.WORSE:
         return "loses_revenue", (f"the targets are met but revenue falls by {-rev['mean']:,.0f} a year, more than "
                                  f"the {max(saving, 0.0):,.0f} a year it saves: not recommended")
-    return "met", "every target met in simulation, on fresh seeds too"
+    decision, checks = decide("", kpis, today, gates)
+    if decision is Decision.WORSE:
+        failed = next(c for c in checks if c.decision is Decision.WORSE)
+        status = "loses_wins" if failed.name == "won_per_week" else "loses_revenue"
+        return status, f"the targets are met but {failed.text}: not recommended"
+    if decision is Decision.CANNOT_TELL:
+        open_ = "; ".join(c.text for c in checks if c.decision is Decision.CANNOT_TELL)
+        return "cannot_tell", (f"the targets are met, but whether {open_} cannot be told with these replications: "
+                               "not recommended (try --replications 40)")
+    return "met", "every target met in simulation, on fresh seeds too; wins and revenue within the margin"
 
 
 def _tighten(pools: dict[str, _Pool], full: dict[str, int], level: float, rnd: Round, cyc: Target | None,

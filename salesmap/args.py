@@ -13,12 +13,13 @@ import math
 from enum import IntEnum
 from pathlib import Path
 
+from optimize.gates import Gates
 from sim.budget import Estimate, check_work
 from sim.errors import SalesSimError
 from sim.schema import Scenario
 
-__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_workers", "check_common", "check_size",
-           "default_folder"]
+__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_gate_arguments", "add_workers",
+           "check_common", "check_size", "default_folder", "gates_from"]
 
 MAX_REPLICATIONS = 1_000_000
 
@@ -31,6 +32,10 @@ class Exit(IntEnum):
     INPUT = 2
     """Bad input: a scenario, an argument, an output folder in use or holding results without --force;
     also `staff` when its targets cannot be met (the message says why)."""
+    NOTHING = 3
+    """`optimize`, `staff`: nothing worth changing (no plan passes the gates, or nobody is overloaded)."""
+    CANNOT_TELL = 4
+    """`optimize`, `staff`: plans were simulated, but not even the replication cap could decide."""
     INTERRUPTED = 130
     """Ctrl-C: files being written were discarded."""
 
@@ -88,3 +93,22 @@ def check_common(args: argparse.Namespace, min_replications: int = 1) -> None:
 def check_size(sc: Scenario, replications: int, args: argparse.Namespace) -> Estimate:
     """The work estimate of a run; refused above the limits unless --allow-long-run (sim.budget)."""
     return check_work(sc, replications, getattr(args, "allow_long_run", False))
+
+
+def add_gate_arguments(p: argparse.ArgumentParser) -> None:
+    """The gates a recommendation must pass (`optimize.gates`), shared by optimize and staff."""
+    p.add_argument("--margin", type=float, default=1.0, help="wins and revenue per week may fall by at most this "
+                   "%% of today's (non-inferiority; default %(default)s)")
+    p.add_argument("--min-relief", type=float, default=2.0, help="a material relief: the busiest person at least "
+                   "this many utilization points less busy (default %(default)s)")
+    p.add_argument("--max-replications", type=int, default=40, help="replications added, paired, until every gate "
+                   "is decided; beyond: 'cannot tell' (default %(default)s)")
+
+
+def gates_from(args: argparse.Namespace) -> Gates:
+    """The command line's gates (checked)."""
+    _check_float("--margin", args.margin, 0.0, 50.0, low_open=False)
+    _check_float("--min-relief", args.min_relief, 0.0, 100.0, low_open=False)
+    _check_int("--max-replications", args.max_replications, 2, 10_000)
+    return Gates(margin=args.margin / 100, min_relief=args.min_relief / 100,
+                 max_replications=args.max_replications)

@@ -16,7 +16,16 @@ from optimize.recommend import describe_changes, max_utilization
 from optimize.search import Search, search
 from optimize.staffing import money_per_year
 from optimize.workload import measure_workload
-from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
+from salesmap.args import (
+    Exit,
+    UsageError,
+    add_allow_long,
+    add_gate_arguments,
+    check_common,
+    check_size,
+    default_folder,
+    gates_from,
+)
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
 from sim.folder import ResultsFolder
@@ -49,6 +58,7 @@ def add_parser(sub: Any) -> None:
                     "(default %(default)s): the same plan on a quiet or a busy machine")
     op.add_argument("--time-limit", type=float, default=300.0, help="seconds of wall clock per solve, a safety net "
                     "behind --node-limit; when it fires the output says so (default %(default)s)")
+    add_gate_arguments(op)
     op.add_argument("--replications", type=int, help="override the file's replications")
     op.add_argument("--seed", type=int, help="override the file's seed")
     op.add_argument("--out", type=Path, help="recommended scenario (default results/optimize-<name>-<time>/"
@@ -87,7 +97,9 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         written = [out.with_name("recommendation.json")] + ([out] if result.best is not None else []) + \
             ([out.with_name("report.html")] if args.report else [])
         err.print("written: " + ", ".join(map(str, written)), markup=False, highlight=False)
-    return 0
+    if result.best is not None:
+        return Exit.OK
+    return Exit.CANNOT_TELL if result.status is Status.CANNOT_TELL else Exit.NOTHING
 
 
 def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any], settings: Settings, out: Path,
@@ -99,13 +111,14 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
         before = simulate(sc, replications=args.replications, seed=args.seed)
         wl = measure_workload(sc, before)
         status.update("solving and simulating the candidate plans")
-        result = search(sc, data, before, wl, settings,
-                        progress=lambda msg: status.update(msg), asked=args.objective is not None)
+        result = search(sc, data, before, wl, settings, progress=lambda msg: status.update(msg),
+                        asked=args.objective is not None, gates=gates_from(args))
     if result.status is Status.INFEASIBLE:
         raise OptimizeError(f"infeasible: {result.message}")
     if result.status is Status.NOT_SOLVED:
         raise OptimizeError(f"not solved: {result.message} (try --time-limit or --solver highs)")
     report = _report(result, before, wl, settings, out)
+    report["gates"] = gates_from(args).json()
     new = None if result.best is None else \
         (f"Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed responsibilities, "
          f"{settings.objective.value}).", result.best.data)
@@ -133,7 +146,9 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
     plan = best.plan if best else (result.plans[-1] if result.plans else None)
     deltas = best.verdict.deltas.json() if best else None
     report: dict[str, Any] = plain({
-        "status": result.status.value if best else Status.NO_IMPROVEMENT.value,
+        "status": result.status.value if best or result.status is Status.CANNOT_TELL else Status.NO_IMPROVEMENT.value,
+        "replications": best.verdict.replications if best else len(before.replications),
+        "gate_checks": [g.json() for g in best.verdict.gates] if best else None,
         "message": result.message,
         "solver": st.solver,
         "objective": plan.objective if plan else None,
@@ -166,7 +181,8 @@ def _row(c: Any) -> dict[str, Any]:
             "simulated_max_utilization": stat(max_utilization(c.verdict.after)),
             "cycle_time_days": c.verdict.after.summary.kpis["cycle_time_days"],
             "deltas": {m: k[m] for m in ("max_utilization", "cycle_time_days", "won_per_week")},
-            "verified": c.verdict.verified, "reason": c.verdict.reason,
+            "verified": c.verdict.verified, "reason": c.verdict.reason, "decision": c.verdict.decision.value,
+            "replications": c.verdict.replications,
             "responsibilities": {n: list(v) for n, v in c.plan.responsibilities.items()}}
 
 
@@ -192,6 +208,9 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
                            f"{report['message']})", style="bold"))
         for m in report["changes"]:
             console.print(Text(f"  • {m['text']}"))
+        if report.get("gate_checks"):
+            console.print(Text(f"Gates, on {report['replications']} replications: "
+                               + "; ".join(g["text"] for g in report["gate_checks"])))
         if report.get("money"):
             console.print(Text(money_line(report["money"]) + "; the same people: no cost change"))
         if report.get("knee"):
@@ -223,7 +242,12 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
                           _pm(v["utilization"], 100, 1))
         console.print(t)
     else:
-        console.print(Text(f"No recommendation: {report['message']}", style="bold yellow"))
+        lead = "Cannot tell" if report["status"] == Status.CANNOT_TELL.value else "No recommendation"
+        console.print(Text(f"{lead}: {report['message']}", style="bold yellow"))
+        if report["status"] == Status.CANNOT_TELL.value:
+            console.print(Text(f"Even {report['gates']['max_replications']} replications could not decide whether "
+                               "wins and revenue stay within the margin or the gain is material: raise "
+                               "--max-replications, or choose the --margin a decision can live with."))
         v = report["validation"]
         if v is not None:
             console.print(Text(f"The {v['changes']}-change plan on fresh seed {v['seed']}: {v['reason']}"))
@@ -240,5 +264,8 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
             f.add_row(str(row["changes"]), f"{100 * row['predicted_max_utilization']:.1f}%",
                       f"{100 * row['simulated_max_utilization']['mean']:.1f}%",
                       f"{row['cycle_time_days']['mean']:.1f}", _pm(row["deltas"]["cycle_time_days"]),
-                      _pm(row["deltas"]["won_per_week"]), "yes" if row["verified"] else Text("no", style="red"))
+                      _pm(row["deltas"]["won_per_week"]),
+                      "yes" if row["verified"] else Text("?" if row.get("decision") == "cannot tell" else "no",
+                                                         style="yellow" if row.get("decision") == "cannot tell"
+                                                         else "red"))
         console.print(f)

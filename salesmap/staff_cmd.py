@@ -14,7 +14,16 @@ from rich.text import Text
 from optimize.recommend import with_busiest
 from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
-from salesmap.args import UsageError, add_allow_long, check_common, check_size, default_folder
+from salesmap.args import (
+    Exit,
+    UsageError,
+    add_allow_long,
+    add_gate_arguments,
+    check_common,
+    check_size,
+    default_folder,
+    gates_from,
+)
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
 from sim.compare import compare
@@ -48,6 +57,7 @@ def add_parser(sub: Any) -> None:
     sp.add_argument("--json", action="store_true", help="print staffing.json to stdout instead of tables")
     sp.add_argument("--report", action="store_true", help="also write report.html (headcount, cost, rounds, "
                     "before and after, both maps)")
+    add_gate_arguments(sp)
     add_allow_long(sp)
 
 
@@ -75,8 +85,10 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     if result.status != "met":
         label = "not met" if result.after is None else "not recommended"
         err.print(f"{label}: {result.message}", markup=False, highlight=False)
-        return 2
-    return 0
+        if result.after is None:
+            return Exit.INPUT  # targets no staffing within the settings meets
+        return Exit.CANNOT_TELL if result.status == "cannot_tell" else Exit.NOTHING
+    return Exit.OK
 
 
 def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[str], targets: list[Any], out: Path,
@@ -87,8 +99,10 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         result = staff(sc, data, before, measure_workload(sc, before), targets, roles,
-                       args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m))
+                       args.budget, args.solver, args.time_limit, progress=lambda m: status.update(m),
+                       gates=gates_from(args))
     report = _report(result, before, targets, out)
+    report["gates"] = gates_from(args).json()
     new = None if result.data is None else \
         (f"Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.", result.data)
     write_decision_files(work, "staff", args.file, new, data, "staffing.json", report)

@@ -20,7 +20,7 @@ from sim.schema import Scenario
 from sim.summary import Summary
 from sim.workers import default_workers, drop_pool, pool, start_workers
 
-__all__ = ["RunResult", "default_workers", "simulate", "start_workers"]  # the last two from sim.workers
+__all__ = ["RunResult", "default_workers", "extend", "simulate", "start_workers"]  # the last two from sim.workers
 
 @dataclass(frozen=True)
 class RunResult:
@@ -32,12 +32,13 @@ class RunResult:
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
              log: Callable[[EventRow], None] | None = None,
-             progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunResult:
+             progress: Callable[[int], None] | None = None, workers: int | None = None, first: int = 0) -> RunResult:
     """Simulate every replication (same seed and file: the same numbers, byte for byte).
 
     `log` receives every event row (stream it to disk; an `EventLog` also works with workers);
     `progress` is called with the number of replications done; `workers` caps the processes
-    (default `default_workers()`; 1 runs everything here).
+    (default `default_workers()`; 1 runs everything here); `first` numbers the replications from there
+    (`extend` uses it: replication r depends only on the seed and r).
     """
     n = scenario.replications if replications is None else replications
     s = scenario.seed if seed is None else seed
@@ -49,20 +50,31 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     results: list[ReplicationResult] | None = None
     if w > 1 and (log is None or isinstance(log, EventLog)):
         try:
-            results = _parallel(scenario, n, s, log, progress, w)
+            results = _parallel(scenario, n, s, log, progress, w, first)
         except cf.process.BrokenProcessPool:
             warnings.warn("worker processes could not run (a script that calls simulate() needs the "
                           "`if __name__ == '__main__':` guard); running the replications in this process",
                           RuntimeWarning, stacklevel=2)
     if results is None:
         results = []
-        for r in range(n):
+        for r in range(first, first + n):
             rep = Replication(scenario, r, s, log)
             rep.run()
             results.append(collect(rep))
             if progress is not None:
-                progress(r + 1)
+                progress(r + 1 - first)
     return RunResult(scenario, s, tuple(results), summarize(scenario, results, s))
+
+
+def extend(run: RunResult, replications: int) -> RunResult:
+    """`run` with `replications` in all: its own are kept and the next ones simulated (replication r
+    depends only on the seed and r, so the result is the run that many replications would give)."""
+    have = len(run.replications)
+    if replications <= have:
+        return run
+    more = simulate(run.scenario, replications - have, run.seed, first=have)
+    results = [*run.replications, *more.replications]
+    return RunResult(run.scenario, run.seed, tuple(results), summarize(run.scenario, results, run.seed))
 
 
 def _replicate(scenario: Scenario, r: int, seed: int, part: EventPart | None) -> tuple[ReplicationResult, int]:
@@ -78,8 +90,8 @@ def _replicate(scenario: Scenario, r: int, seed: int, part: EventPart | None) ->
 
 
 def _parallel(scenario: Scenario, n: int, seed: int, log: EventLog | None,
-              progress: Callable[[int], None] | None, workers: int) -> list[ReplicationResult]:
-    parts = [log.part(r) if log is not None else None for r in range(n)]
+              progress: Callable[[int], None] | None, workers: int, first: int = 0) -> list[ReplicationResult]:
+    parts = [log.part(first + r) if log is not None else None for r in range(n)]
     results: list[ReplicationResult | None] = [None] * n
     rows = [0] * n
     ex = pool(workers)
@@ -89,7 +101,7 @@ def _parallel(scenario: Scenario, n: int, seed: int, log: EventLog | None,
         submitted = done = 0
         while done < n:
             while submitted < n and len(pending) < window:
-                pending[ex.submit(_replicate, scenario, submitted, seed, parts[submitted])] = submitted
+                pending[ex.submit(_replicate, scenario, first + submitted, seed, parts[submitted])] = submitted
                 submitted += 1
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in finished:

@@ -10,6 +10,7 @@ import pytest
 import optimize.search
 from optimize.assign import Plan, Settings, Status
 from optimize.frontier import frontier
+from optimize.gates import Decision
 from optimize.recommend import Verification
 from optimize.search import Candidate, knee_order, search
 from optimize.workload import measure_workload
@@ -28,14 +29,15 @@ def _fake(fresh_passes_from: int) -> Any:
     k-th plan asked about (best first) holds when k >= `fresh_passes_from`."""
     asked: list[int] = []
 
-    def verify(objective: object, before: RunResult, scenario: Scenario) -> Verification:
+    def verify(objective: object, before: RunResult, scenario: Scenario, gates: object = None) -> Verification:
         ok = True
         if before.seed != SEED:
             asked.append(1)
             ok = len(asked) > fresh_passes_from
         kpis = {m: Delta(-0.1, (-0.2, -0.0), 2, verdict=Verdict.BETTER if m == "max_utilization" else Verdict.SAME)
                 for m in ("cycle_time_days", "won_per_week", "win_rate", "max_utilization", "revenue_per_week")}
-        return Verification(ok, "holds" if ok else "fails on the fresh seed", before, Deltas(kpis, {}, {}))
+        return Verification(ok, "holds" if ok else "fails on the fresh seed", before, Deltas(kpis, {}, {}),
+                            Decision.VERIFIED if ok else Decision.WORSE)
     return verify
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from optimize.erlang import chords, erlang_c, mean_wait
+from optimize.gates import Gates
 from salesmap.cli import main
 from sim.scenario import load_scenario
-from sim.stats import Delta, Verdict
+from sim.stats import Delta, Stat, Verdict
 from tests.conftest import SCENARIOS
 from tests.sim.queueing import mmc_wait
 
@@ -97,15 +98,22 @@ def test_targets_that_cannot_be_met_say_why(tmp_path: Path, capsys: pytest.Captu
     assert not (tmp_path / "s.yaml").exists()
 
 
+TODAY = {"won_per_week": Stat(10.0, (9.0, 11.0), 10), "revenue_per_week": Stat(100_000.0, (9e4, 11e4), 10),
+         "cycle_time_days": Stat(20.0, (19.0, 21.0), 10)}
+
+
 def _k(won: str = "same", rev: str = "same", rev_mean: float = 0.0) -> dict[str, Delta]:
-    return {"won_per_week": Delta(-0.1, (-0.2, -0.01), 10, significant=won != "same", verdict=Verdict(won)),
+    wins = (-0.3, -0.15) if won == "worse" else (-0.05, 0.05) if won == "same" else (-0.2, 0.05)  # "unsure"
+    return {"won_per_week": Delta(sum(wins) / 2, wins, 10, significant=won == "worse",
+                                  verdict=Verdict.WORSE if won == "worse" else Verdict.SAME),
             "revenue_per_week": Delta(rev_mean, (rev_mean - 100, rev_mean + 100), 10, significant=rev != "same",
                                       verdict=Verdict(rev))}
 
 
 @pytest.mark.parametrize(("validated", "kpis", "cost_change", "status"), [
     (False, _k(), 0.0, "not_validated"),
-    (True, _k(won="worse"), -50_000.0, "loses_wins"),
+    (True, _k(won="worse"), -50_000.0, "loses_wins"),  # -3% to -1.5% a week: beyond the 1% margin
+    (True, _k(won="unsure"), -50_000.0, "cannot_tell"),  # -2% to +0.5%: these replications cannot tell
     (True, _k(rev="worse", rev_mean=-1_800.0), -50_000.0, "loses_revenue"),  # -93,924 a year > 50,000 saved
     (True, _k(rev="worse", rev_mean=-500.0), -50_000.0, "met"),  # -26,090 a year < 50,000 saved
     (True, _k(rev="worse", rev_mean=-500.0), +10_000.0, "loses_revenue"),  # a hire that also loses revenue
@@ -116,7 +124,7 @@ def test_a_staffing_is_recommended_only_if_it_holds_and_pays(validated: bool, kp
     from optimize.staffing import _verdict, money_per_year
 
     money = money_per_year(cost_change, kpis["revenue_per_week"])
-    assert _verdict(validated, kpis, money)[0] == status
+    assert _verdict(validated, kpis, money, TODAY, Gates())[0] == status
     assert money["net_per_year"]["mean"] == pytest.approx(52.18 * (kpis["revenue_per_week"].mean or 0) - cost_change)
 
 
@@ -125,12 +133,13 @@ def test_a_cut_that_loses_wins_is_not_recommended(tmp_path: Path, capsys: pytest
     """staff recommended 'reduce 2 rep' on the baseline for max_utilization<=0.75 although wins fell."""
     out = tmp_path / "s" / "staffed.yaml"
     code = main(["staff", str(SCENARIOS / "baseline.yaml"), "--target", "max_utilization<=0.75", "--out", str(out)])
-    assert code == 2
+    assert code in (3, 4)  # nothing worth changing, or cannot tell: never a recommendation
     captured = capsys.readouterr()
     assert "not recommended" in captured.err
     assert "Per year: cost" in captured.out
     assert not out.exists()  # nothing a manager could mistake for a recommendation
     rec = json.loads((out.parent / "staffing.json").read_text())
-    assert rec["status"] in ("loses_wins", "loses_revenue", "not_validated")
+    assert rec["status"] in ("loses_wins", "loses_revenue", "not_validated", "cannot_tell")
     assert rec["money"]["cost_change_per_year"] < 0
+    assert rec["gates"]["margin"] == pytest.approx(0.01)
     assert rec["scenario"] is None

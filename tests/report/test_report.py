@@ -225,7 +225,7 @@ def test_a_staff_folder_has_a_report(write_yaml: Write, tmp_path: Path, capsys: 
     out = tmp_path / "staff" / "staffed.yaml"
     code = main(["staff", str(f), "--target", "max_utilization<=0.7", "--roles", "closer", "--out", str(out),
                  "--replications", "3", "--report"])
-    assert code in (0, 2)
+    assert code in (0, 2, 3, 4)
     page = (out.parent / "report.html").read_text(encoding="utf-8")
     assert 'data-table="headcount"' in page
     assert 'data-table="rounds"' in page

@@ -15,7 +15,7 @@ from sim.eventlog import EventLog
 from sim.output import summary_json
 from sim.runner import default_workers, simulate
 from sim.scenario import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, Write
 
 
 def _short(name: str) -> object:
@@ -97,3 +97,31 @@ def test_simulate_checks_its_arguments(kw: dict[str, object], message: str) -> N
     """optimize --seed -1 ended in a numpy traceback: the library boundary names the argument."""
     with pytest.raises(ValueError, match=message):
         simulate(_short("mm3.yaml"), **kw)  # type: ignore[arg-type]
+
+
+def test_extending_a_run_gives_the_run_of_that_many_replications(write_yaml: Write) -> None:
+    """optimize's sequential gates add replications to a run: the extended run is the run that many
+    replications give (replication r depends only on the seed and r), sequential or in workers."""
+    from sim.runner import extend
+
+    sc = load_scenario(write_yaml(SMALL_FOR_EXTEND, "x.yaml"))
+    short = simulate(sc, replications=3, seed=9, workers=1)
+    longer = extend(short, 6)
+    direct = simulate(sc, replications=6, seed=9, workers=2)
+    assert [(r.replication, r.kpis, r.stages, r.staff) for r in longer.replications] == \
+        [(r.replication, r.kpis, r.stages, r.staff) for r in direct.replications]
+    assert summary_json(longer.summary) == summary_json(direct.summary)
+    assert extend(longer, 4) is longer
+
+
+SMALL_FOR_EXTEND = """
+schema_version: 1
+name: extend
+calendar: always
+horizon: 4w
+warmup: 1w
+sources: [{name: web, rate: 40/week, enters: talk}]
+roles: {rep: {headcount: 2}}
+stages:
+  - {id: talk, role: rep, work: {dist: exponential, mean: 1h}, outcomes: {won: 0.3, lost: 0.7}}
+"""
