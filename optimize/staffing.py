@@ -27,7 +27,7 @@ from optimize.gates import Decision, Gates, decide
 from optimize.recommend import max_utilization
 from optimize.workload import Workload
 from sim.compare import compare
-from sim.runner import RunResult, simulate
+from sim.runner import RunResult, extend, simulate
 from sim.scenario import scenario_from_data
 from sim.schema import Scenario
 from sim.stats import Delta, Stat, Verdict, stat
@@ -87,6 +87,9 @@ class Staffing:
     validation: dict[str, Any] | None = None
     money: dict[str, Any] | None = None
     """Per year: the cost change, the revenue change with its 95% CI, and the net (revenue minus cost)."""
+    before: RunResult | None = None
+    """Today's run at the replications the gates needed (paired with `after`)."""
+    replications: int = 0
 
 
 @dataclass(frozen=True)
@@ -301,10 +304,16 @@ def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunRe
          full: dict[str, int], targets: list[Target], gates: Gates) -> Staffing:
     """The targets are met in simulation: recommend the staffing only if it also holds on fresh seeds,
     keeps the wins, and loses no more revenue than it saves."""
+    kpis = compare(before, after).kpis
+    n = len(before.replications)
+    while decide("", kpis, before.summary.kpis, gates)[0] is Decision.CANNOT_TELL and n < gates.max_replications:
+        n = min(2 * n, gates.max_replications)  # paired: both runs get the same added replications
+        before, after = extend(before, n), extend(after, n)
+        kpis = compare(before, after).kpis
+    result.replications, result.before = n, before
     result.headcount_after, result.after = full, after
     result.cost_after = result.rounds[-1].cost
     result.validation = _validate(sc, new_data, before, targets)
-    kpis = compare(before, after).kpis
     result.money = money_per_year(result.cost_after - result.cost_before, kpis["revenue_per_week"])
     result.status, result.message = _verdict(result.validation["met"], kpis, result.money, before.summary.kpis,
                                              gates)
@@ -349,8 +358,8 @@ def _verdict(validated: bool, kpis: Mapping[str, Delta], money: dict[str, Any], 
         return status, f"the targets are met but {failed.text}: not recommended"
     if decision is Decision.CANNOT_TELL:
         open_ = "; ".join(c.text for c in checks if c.decision is Decision.CANNOT_TELL)
-        return "cannot_tell", (f"the targets are met, but whether {open_} cannot be told with these replications: "
-                               "not recommended (try --replications 40)")
+        return "cannot_tell", (f"the targets are met, but even at the replication cap, whether {open_} cannot be "
+                               "told: not recommended (raise --max-replications)")
     return "met", "every target met in simulation, on fresh seeds too; wins and revenue within the margin"
 
 

@@ -114,6 +114,7 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
 
 
 def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str, Any]:
+    before = r.before or before  # the gates may have added replications to both runs
     deltas = None
     if r.after is not None:
         deltas = with_busiest(compare(before, r.after), before, r.after).json()
@@ -130,6 +131,7 @@ def _report(r: Staffing, before: Any, targets: list[Any], out: Path) -> dict[str
         "after": r.after.summary if r.after is not None else None,
         "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,
         "scenario": str(out) if r.data is not None else None,
+        "replications": len(before.replications),
     })
     return report
 
