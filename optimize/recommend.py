@@ -147,12 +147,16 @@ def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None
             takers = sorted({t for s in drop for t in gains.get(s, [])} - {p.name})
             to = f" to {', '.join(f'{t} ({role[t]}, {_pct(simulated.get(t))})' for t in takers)}" if takers else ""
             parts.append(f"hand {', '.join(drop)}{to}")
+        crossing = [s for s in add if p.role_change(s)]
         if add:
             parts.append(f"take on {', '.join(add)}")
+        if crossing:
+            parts.append(f"a role change: {', '.join(crossing)} {'is' if len(crossing) == 1 else 'are'} not "
+                         f"{p.role} work (pay, quota and title follow)")
         after_u = plan.utilization[p.name]
         parts.append(f"predicted {100 * after_u:.0f}% busy after")
-        changes.append({"person": p.name, "add": add, "remove": drop, "text": ": ".join(parts[:1]) + ": " +
-                      "; ".join(parts[1:])})
+        changes.append({"person": p.name, "add": add, "remove": drop, "role_change": crossing,
+                        "text": ": ".join(parts[:1]) + ": " + "; ".join(parts[1:])})
     return changes
 
 

@@ -15,7 +15,7 @@ from sim.schema import STALLED, Scenario
 from sim.stats import stat
 from sim.team import build_team
 
-__all__ = ["PersonCapacity", "WorkItem", "Workload", "measure_workload"]
+__all__ = ["PersonCapacity", "WorkItem", "Workload", "measure_workload", "role_stages"]
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,18 @@ class PersonCapacity:
     stages: tuple[str, ...]
     """Responsible for today."""
     eligible: tuple[str, ...]
-    """May be made responsible for (role's can_do, defaulting to what the role does today)."""
+    """May be made responsible for: their role's stages (`can_do`, else the stages that name the role)
+    and what they do today; every stage with --allow-role-changes."""
     utilization: float | None
     """Simulated today."""
     count: int = 1
     """People this entry stands for (a group of interchangeable people, see `optimize.groups`)."""
+    role_stages: tuple[str, ...] | None = None
+    """Their role's stages; a stage outside them is a role change (None: not known, no such check)."""
+
+    def role_change(self, stage: str) -> bool:
+        """Taking on `stage` changes this person's role (pay, quota, title), not just their work."""
+        return self.role_stages is not None and stage not in self.role_stages and stage not in self.stages
 
 
 @dataclass(frozen=True)
@@ -77,17 +84,16 @@ class Workload:
         return item.stage in person.eligible and (item.role is None or item.role == person.role)
 
 
-def _can_do(sc: Scenario) -> dict[str, set[str]]:
-    team = build_team(sc)
-    out: dict[str, set[str]] = {}
-    for role, spec in sc.roles.items():
-        today = {s for m in team.of_role(role) for s in m.stages}
-        out[role] = set(spec.can_do) if spec.can_do is not None else today
-    return out
+def role_stages(sc: Scenario) -> dict[str, set[str]]:
+    """Each role's stages: its `can_do`, else the stages that name it. Not what its people happen to
+    do today: a rep covering a closer stage as a stopgap does not make every rep a closer."""
+    return {role: set(spec.can_do) if spec.can_do is not None else {s.id for s in sc.stages if role in s.roles}
+            for role, spec in sc.roles.items()}
 
 
-def measure_workload(sc: Scenario, run: RunResult) -> Workload:
-    """Items, people and the main flow of a scenario, from one simulated run of it."""
+def measure_workload(sc: Scenario, run: RunResult, allow_role_changes: bool = False) -> Workload:
+    """Items, people and the main flow of a scenario, from one simulated run of it. A person may take
+    their role's stages and keep their own; other stages only with `allow_role_changes`."""
     weeks = (sc.horizon - sc.warmup) / 168
     items = []
     for st in sc.stages:
@@ -99,15 +105,15 @@ def measure_workload(sc: Scenario, run: RunResult) -> Workload:
             s = stat([v * effort for v in visits])
             items.append(WorkItem(st.id, role, float(s.mean or 0.0), s.ci95, sum(visits) / len(visits)))
     team = build_team(sc)
-    can_do = _can_do(sc)
+    can_do = role_stages(sc)
     people = []
     for m in team.people:
-        eligible = [s.id for s in sc.stages if s.id in m.stages or s.id in can_do[m.role]]
+        eligible = [s.id for s in sc.stages if s.id in m.stages or s.id in can_do[m.role] or allow_role_changes]
         # a stage is only worth taking on if one of its items may be carried by this role
         eligible = [s for s in eligible if any(i.stage == s and i.role in (None, m.role) for i in items)]
         util = run.summary.staff[m.name].utilization.mean
         people.append(PersonCapacity(m.name, m.role, m.capacity * sc.role_hours_per_week(m.role), m.stages,
-                            tuple(eligible), util))
+                                     tuple(eligible), util, role_stages=tuple(sorted(can_do[m.role]))))
     main_flow = {}
     for st in sc.stages:
         nxt = [(p, t) for t, p in st.probabilities.items() if t not in ("won", "lost", STALLED)]

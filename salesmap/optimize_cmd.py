@@ -58,6 +58,8 @@ def add_parser(sub: Any) -> None:
                     "(default %(default)s): the same plan on a quiet or a busy machine")
     op.add_argument("--time-limit", type=float, default=300.0, help="seconds of wall clock per solve, a safety net "
                     "behind --node-limit; when it fires the output says so (default %(default)s)")
+    op.add_argument("--allow-role-changes", action="store_true", help="let people take stages outside their role "
+                    "(its can_do, else the stages naming it); each such change is flagged")
     add_gate_arguments(op)
     op.add_argument("--replications", type=int, help="override the file's replications")
     op.add_argument("--seed", type=int, help="override the file's seed")
@@ -109,7 +111,7 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
     start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
-        wl = measure_workload(sc, before)
+        wl = measure_workload(sc, before, allow_role_changes=args.allow_role_changes)
         status.update("solving and simulating the candidate plans")
         result = search(sc, data, before, wl, settings, progress=lambda msg: status.update(msg),
                         asked=args.objective is not None, gates=gates_from(args))
@@ -119,6 +121,7 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
         raise OptimizeError(f"not solved: {result.message} (try --time-limit or --solver highs)")
     report = _report(result, before, wl, settings, out)
     report["gates"] = gates_from(args).json()
+    report["role_changes"] = sum(len(c["role_change"]) for c in report["changes"])
     new = None if result.best is None else \
         (f"Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed responsibilities, "
          f"{settings.objective.value}).", result.best.data)
@@ -154,8 +157,8 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "objective": plan.objective if plan else None,
         "objective_kind": st.objective.value,
         "gap": plan.gap if plan else None,
-        "changes": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "text": m["text"]}
-                  for m in (describe_changes(wl, best.plan, simulated) if best else [])],
+        "changes": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "role_change": m["role_change"],
+                     "text": m["text"]} for m in (describe_changes(wl, best.plan, simulated) if best else [])],
         "before": before.summary,
         "after": best.verdict.after.summary if best else None,
         "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,

@@ -19,7 +19,7 @@ from sim.runner import RunResult, simulate
 from sim.scenario import load_scenario, resolved_data
 from sim.schema import Scenario
 from sim.stats import Delta, Verdict
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, Write
 
 FILE = SCENARIOS / "one-rep-five-stages.yaml"
 
@@ -116,3 +116,49 @@ def test_a_team_nobody_overloads_is_left_alone_unless_asked(monkeypatch: pytest.
     assert result.status is Status.NO_IMPROVEMENT
     assert "nothing worth changing" in result.message
     assert result.candidates == []  # nothing simulated
+
+
+STOPGAP = """
+schema_version: 1
+name: stopgap
+calendar: always
+horizon: 3w
+warmup: 1w
+sources: [{name: web, rate: 30/week, enters: qualify}]
+roles:
+  rep: {}
+  closer: {}
+people:
+  - {name: Ana, role: rep, stages: [qualify, discovery]}
+  - {name: Ben, role: rep}
+  - {name: Cleo, role: closer}
+stages:
+  - {id: qualify, role: rep, work: {dist: exponential, mean: 30m}, outcomes: {discovery: 0.5, lost: 0.5}}
+  - {id: discovery, role: closer, work: {dist: exponential, mean: 2h}, outcomes: {won: 0.4, lost: 0.6}}
+"""
+
+
+def test_roles_are_explicit_and_a_move_across_them_needs_the_flag(write_yaml: Write) -> None:
+    """#14: a rep covering a closer stage as a stopgap made every rep eligible for closer work. Now a
+    person may take their role's stages (can_do, else the stages that name the role) and keep their
+    own; a stage outside the role only with --allow-role-changes, and then it is flagged."""
+    from optimize.recommend import describe_changes
+
+    sc = load_scenario(write_yaml(STOPGAP, "stopgap.yaml"))
+    run = simulate(sc, replications=1, workers=1)
+    people = {p.name: p for p in measure_workload(sc, run).people}
+    assert people["Ben"].eligible == ("qualify",)  # Ana's stopgap does not widen the rep role
+    assert people["Ana"].eligible == ("qualify", "discovery")  # she keeps her own
+    assert not people["Ana"].role_change("discovery")
+    wide = {p.name: p for p in measure_workload(sc, run, allow_role_changes=True).people}
+    assert wide["Ben"].eligible == ("qualify", "discovery")
+    assert wide["Ben"].role_change("discovery")
+    plan = Plan(Status.OPTIMAL, "cbc", "", responsibilities={"Ana": ("qualify", "discovery"),
+                                                              "Ben": ("qualify", "discovery"),
+                                                              "Cleo": ("discovery",)},
+                utilization={"Ana": 0.5, "Ben": 0.5, "Cleo": 0.5}, changes=1)
+    wl = measure_workload(sc, run, allow_role_changes=True)
+    (change,) = describe_changes(wl, plan, {p.name: p.utilization for p in wl.people})
+    assert change["person"] == "Ben"
+    assert change["role_change"] == ["discovery"]
+    assert "a role change: discovery is not rep work" in change["text"]
