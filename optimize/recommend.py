@@ -125,8 +125,10 @@ def _pm(d: Delta, unit: str = "") -> str:
     return f"{d.mean:+.3g}{suffix} [{lo:+.3g}, {hi:+.3g}]"
 
 
-def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None]) -> list[dict[str, Any]]:
-    """Per person who changes: what they add and drop, and a sentence a manager can act on."""
+def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None],
+                     simulated_after: Mapping[str, float | None] | None = None) -> list[dict[str, Any]]:
+    """Per person who changes: what they add and drop, and a sentence a manager can act on;
+    `simulated_after`, each person's simulated utilization under the plan, when it has been simulated."""
     before = {p.name: set(p.stages) for p in wl.people}
     role = {p.name: p.role for p in wl.people}
     after = {n: set(v) for n, v in plan.responsibilities.items()}
@@ -154,7 +156,9 @@ def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None
             parts.append(f"a role change: {', '.join(crossing)} {'is' if len(crossing) == 1 else 'are'} not "
                          f"{p.role} work (pay, quota and title follow)")
         after_u = plan.utilization[p.name]
-        parts.append(f"predicted {100 * after_u:.0f}% busy after")
+        sim_after = (simulated_after or {}).get(p.name)
+        parts.append(f"predicted {100 * after_u:.0f}% busy after" + (
+            f", simulated {100 * sim_after:.0f}%" if sim_after is not None and math.isfinite(sim_after) else ""))
         changes.append({"person": p.name, "add": add, "remove": drop, "role_change": crossing,
                         "text": ": ".join(parts[:1]) + ": " + "; ".join(parts[1:])})
     return changes

@@ -34,7 +34,7 @@ from sim.stats import Delta, Stat, Verdict, stat
 from sim.team import build_team, default_stages
 
 __all__ = ["METRICS", "WEEKS_PER_YEAR", "Round", "Staffing", "Target", "money_per_year", "parse_target", "staff",
-           "staffed_data"]
+           "staffed_data", "team_cost"]
 
 METRICS = {"cycle_time_days": "<=", "max_utilization": "<="}
 MAX_ROUNDS = 6
@@ -314,7 +314,8 @@ def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunRe
     result.headcount_after, result.after = full, after
     result.cost_after = result.rounds[-1].cost
     result.validation = _validate(sc, new_data, before, targets)
-    result.money = money_per_year(result.cost_after - result.cost_before, kpis["revenue_per_week"])
+    result.money = money_per_year(result.cost_after - result.cost_before, kpis["revenue_per_week"], team_cost(sc),
+                                  before.summary.kpis["won_per_week"].mean, after.summary.kpis["won_per_week"].mean)
     result.status, result.message = _verdict(result.validation["met"], kpis, result.money, before.summary.kpis,
                                              gates)
     if result.status == "met":
@@ -325,9 +326,20 @@ def _met(result: Staffing, sc: Scenario, new_data: dict[str, Any], before: RunRe
 WEEKS_PER_YEAR = 52.18
 
 
-def money_per_year(cost_change: float, revenue_per_week: Stat) -> dict[str, Any]:
+def team_cost(sc: Scenario) -> float | None:
+    """The team's yearly cost from its roles' `cost_per_year` (None when no role has one)."""
+    from sim.team import build_team
+
+    if not any(spec.cost_per_year for spec in sc.roles.values()):
+        return None
+    return sum(sc.roles[p.role].cost_per_year or 0.0 for p in build_team(sc).people)
+
+
+def money_per_year(cost_change: float, revenue_per_week: Stat, cost_before: float | None = None,
+                   won_before: float | None = None, won_after: float | None = None) -> dict[str, Any]:
     """Yearly cost change, yearly revenue change with its 95% CI (from the paired weekly difference),
-    and the net: revenue change minus cost change."""
+    and the net: revenue change minus cost change. With the team's cost and wins a week before and
+    after, the cost per won deal both ways: the yardstick on which a hire and a reassignment compare."""
     def yearly(x: float | None, minus: float = 0.0) -> float | None:
         return None if x is None else WEEKS_PER_YEAR * x - minus
 
@@ -335,7 +347,11 @@ def money_per_year(cost_change: float, revenue_per_week: Stat) -> dict[str, Any]
     mean = revenue_per_week.mean
     rev = {"mean": yearly(mean), "ci95": [yearly(lo), yearly(hi)]}
     net = {"mean": yearly(mean, cost_change), "ci95": [yearly(lo, cost_change), yearly(hi, cost_change)]}
-    return {"cost_change_per_year": cost_change, "revenue_change_per_year": rev, "net_per_year": net}
+    out: dict[str, Any] = {"cost_change_per_year": cost_change, "revenue_change_per_year": rev, "net_per_year": net}
+    if cost_before is not None and won_before and won_after:
+        out["cost_per_won_deal"] = {"before": cost_before / (WEEKS_PER_YEAR * won_before),
+                                    "after": (cost_before + cost_change) / (WEEKS_PER_YEAR * won_after)}
+    return out
 
 
 def _verdict(validated: bool, kpis: Mapping[str, Delta], money: dict[str, Any], today: Mapping[str, Stat],

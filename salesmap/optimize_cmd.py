@@ -14,7 +14,7 @@ from rich.text import Text
 from optimize.assign import DEFAULT_NODE_LIMIT, Objective, Settings, Status
 from optimize.recommend import describe_changes, max_utilization
 from optimize.search import Search, search
-from optimize.staffing import money_per_year
+from optimize.staffing import money_per_year, team_cost
 from optimize.workload import measure_workload
 from salesmap.args import (
     Exit,
@@ -158,7 +158,8 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "objective_kind": st.objective.value,
         "gap": plan.gap if plan else None,
         "changes": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "role_change": m["role_change"],
-                     "text": m["text"]} for m in (describe_changes(wl, best.plan, simulated) if best else [])],
+                     "text": m["text"]} for m in (describe_changes(wl, best.plan, simulated, _simulated(best))
+                                                  if best else [])],
         "before": before.summary,
         "after": best.verdict.after.summary if best else None,
         "deltas": {"kpis": deltas["kpis"], "roles": deltas["roles"]} if deltas else None,
@@ -168,13 +169,20 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "frontier": [_row(c) for c in result.candidates],
         "validation": result.validation,
         "knee": result.knee or None,
-        "money": money_per_year(0.0, best.verdict.deltas.kpis["revenue_per_week"]) if best else None,
+        "money": money_per_year(0.0, best.verdict.deltas.kpis["revenue_per_week"], team_cost(before.scenario),
+                                before.summary.kpis["won_per_week"].mean,
+                                best.verdict.after.summary.kpis["won_per_week"].mean) if best else None,
         "handoffs": {"before": handoffs(before.summary),
                      "after": handoffs(best.verdict.after.summary) if best else None},
         "before_max_utilization": stat(max_utilization(before)),
         "time_limit_reached": any(p.timed_out for p in result.plans),
     })
     return report
+
+
+def _simulated(c: Any) -> dict[str, float | None]:
+    """Each person's simulated utilization under the plan."""
+    return {n: f.utilization.mean for n, f in c.verdict.after.summary.staff.items()}
 
 
 def _row(c: Any) -> dict[str, Any]:

@@ -31,8 +31,10 @@ def money_line(m: dict[str, Any]) -> str:
         lo, hi = d["ci95"]
         mean = "–" if d["mean"] is None else f"{d['mean']:+,.0f}"
         return mean + (f" [{lo:+,.0f}, {hi:+,.0f}]" if lo is not None and hi is not None else "")
+    per_deal = m.get("cost_per_won_deal")
+    deal = (f"; team cost per won deal {per_deal['before']:,.0f} -> {per_deal['after']:,.0f}" if per_deal else "")
     return (f"Per year: cost {m['cost_change_per_year']:+,.0f}; revenue {ci(m['revenue_change_per_year'])}; "
-            f"net {ci(m['net_per_year'])} (revenue change minus cost change, 95% CI)")
+            f"net {ci(m['net_per_year'])} (revenue change minus cost change, 95% CI){deal}")
 
 
 def kpi_label(key: str, summary: dict[str, Any]) -> str:

@@ -409,8 +409,14 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
             lo, hi = rev["ci95"]
             moves += (f'<p data-note="money">Per year: revenue {_signed(rev["mean"], 1.0, 0)} '
                       f'[{_signed(lo, 1.0, 0)}, {_signed(hi, 1.0, 0)}]; the same people, no cost change; net '
-                      f'{_signed(net["mean"], 1.0, 0)}.</p>')
+                      f'{_signed(net["mean"], 1.0, 0)}{_per_deal(money)}.</p>')
         parts.append(f'<section><h2>The changes</h2><ul data-table="changes">{items}</ul>{knee}{moves}</section>')
+    checks = rec.get("gate_checks")
+    if isinstance(checks, list) and checks:
+        rows = [f"<tr><td>{_e(g.get('gate'))}</td><td>{_e(g.get('decision'))}</td><td>{_e(g.get('text'))}</td></tr>"
+                for g in checks if isinstance(g, dict)]
+        parts.append(f"<section><h2>Gates, on {_e(rec.get('replications'))} replications</h2>"
+                     + _table(("gate", "decision", "what was measured"), rows, "gates") + "</section>")
     if rec["verified"]:
         parts.append(f"<section><h2>Before and after</h2>{_before_after(rec)}</section>")
     if rec["frontier"]:
@@ -435,6 +441,15 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
     return out
 
 
+def _per_deal(money: dict[str, Any]) -> str:
+    """'; team cost per won deal 12,300 → 11,900' when the roles have costs."""
+    d = money.get("cost_per_won_deal")
+    if not isinstance(d, dict):
+        return ""
+    before, after = _num(_number(d.get("before")), digits=0), _num(_number(d.get("after")), digits=0)
+    return f"; team cost per won deal {before} → {after}"
+
+
 def _signed(x: float | None, scale: float, digits: int) -> str:
     return "–" if x is None else f"{scale * x:+.{digits}f}"
 
@@ -455,7 +470,7 @@ def _staff_money(rec: dict[str, Any], change: str) -> str:
         rev, net = money["revenue_change_per_year"], money["net_per_year"]
         lo, hi = rev["ci95"]
         text += (f"; revenue {_signed(rev['mean'], 1.0, 0)} a year [{_signed(lo, 1.0, 0)}, {_signed(hi, 1.0, 0)}]; "
-                 f"net {_signed(net['mean'], 1.0, 0)} a year")
+                 f"net {_signed(net['mean'], 1.0, 0)} a year{_per_deal(money)}")
     return f"<p>{text}</p>"
 
 

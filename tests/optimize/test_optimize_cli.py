@@ -47,6 +47,7 @@ def test_one_rep_on_five_stages_gets_relief_confirmed_by_simulation(one_rep: tup
     assert rec["gates"]["margin"] == pytest.approx(0.02)
     assert {g["gate"] for g in rec["gate_checks"]} == {"won_per_week", "revenue_per_week", "target", "cycle_time_days"}
     assert all(g["decision"] == "verified" for g in rec["gate_checks"])
+    assert all("simulated" in m["text"] for m in rec["changes"])  # each person's utilization after, simulated
     assert rec["validation"]["decision"] == "verified"
     # money: the same people (no cost change), the yearly revenue change from the paired weekly one
     money = rec["money"]
@@ -105,6 +106,8 @@ def test_the_report_shows_moves_trade_off_and_both_maps(one_rep: tuple[Path, dic
         assert html.escape(m["text"]) in page
     assert 'data-note="money"' in page
     assert 'data-note="handoffs"' in page
+    assert '<table data-table="gates">' in page
+    assert page.count("<tr>", page.index('data-table="gates"')) >= len(rec["gate_checks"]) + 1
     assert page.count("<tr>", page.index('data-table="frontier"')) >= len(rec["frontier"]) + 1
     # the folder alone is enough to make the report again
     (out.parent / "report.html").unlink()

@@ -143,3 +143,18 @@ def test_a_cut_that_loses_wins_is_not_recommended(tmp_path: Path, capsys: pytest
     assert rec["money"]["cost_change_per_year"] < 0
     assert rec["gates"]["margin"] == pytest.approx(0.01)
     assert rec["scenario"] is None
+
+
+def test_cost_per_won_deal_compares_a_hire_with_a_reassignment() -> None:
+    """The same yardstick for both: a hire that adds 2% wins for 5% more cost makes a won deal dearer;
+    a reassignment (no cost change) that adds 2% wins makes it cheaper."""
+    from optimize.staffing import money_per_year
+
+    revenue = Delta(0.0, (-1.0, 1.0), 10)
+    hire = money_per_year(50_000.0, revenue, 1_000_000.0, 10.0, 10.2)
+    move = money_per_year(0.0, revenue, 1_000_000.0, 10.0, 10.2)
+    per = 1_000_000.0 / (52.18 * 10.0)
+    assert hire["cost_per_won_deal"]["before"] == pytest.approx(per)
+    assert hire["cost_per_won_deal"]["after"] == pytest.approx(1_050_000.0 / (52.18 * 10.2))
+    assert hire["cost_per_won_deal"]["after"] > per > move["cost_per_won_deal"]["after"]
+    assert "cost_per_won_deal" not in money_per_year(0.0, revenue)  # roles without costs: nothing to compare
