@@ -27,7 +27,8 @@ import pulp
 from optimize.solvers import quiet, solver
 from optimize.workload import Workload
 
-__all__ = ["DEFAULT_NODE_LIMIT", "Objective", "Plan", "Settings", "Status", "check_plan", "solve_assignment"]
+__all__ = ["DEFAULT_NODE_LIMIT", "TODAY_KEPT", "Objective", "Plan", "Settings", "Status", "check_plan",
+           "solve_assignment"]
 
 TANGENTS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95)
 RHO_MAX = 0.95
@@ -264,6 +265,10 @@ def solve_assignment(wl: Workload, st: Settings) -> Plan:
     # 300 x 20 benchmark but a worse one within 60 s (0.3304 against 0.3298): no reliable gain
     status1, value1, bound = _solve(m, st, st.time_limit)
     timed_out = m.timed_out
+    if status1 is Status.NOT_SOLVED:
+        kept = _today_if_allowed(wl, st, time.perf_counter() - started)
+        if kept is not None:
+            return kept
     if status1 in (Status.INFEASIBLE, Status.NOT_SOLVED):
         msg = _diagnose(wl, st) if status1 is Status.INFEASIBLE else "no solution within the time limit"
         return Plan(status1, st.solver, msg, seconds=time.perf_counter() - started)
@@ -346,6 +351,20 @@ def _read(m: _Model, wl: Workload, status: Status, st: Settings, value: float, b
         gap = max(0.0, (value - bound) / max(abs(value), 1e-9)) if bound is not None and math.isfinite(bound) \
             else None
     return Plan(status, st.solver, "", value, bound, gap, final, util, changes, seconds)
+
+
+TODAY_KEPT = "no better plan found within the time limit; today's responsibilities kept (they meet the settings)"
+
+
+def _today_if_allowed(wl: Workload, st: Settings, seconds: float) -> Plan | None:
+    """Today's responsibilities as a feasible answer when the solver found none in time: a team whose
+    plan meets the settings always gets a plan at least as good as today's (#14: a 19-person team got
+    'not solved' with a perfectly good plan in hand). None when today breaks a setting."""
+    today = {p.name: tuple(p.stages) for p in wl.people}
+    util = wl.predict(today)
+    plan = Plan(Status.FEASIBLE, st.solver, TODAY_KEPT, max(util.values(), default=0.0), None, None, today, util, 0,
+                seconds, timed_out=True)
+    return plan if not check_plan(wl, st, plan) else None
 
 
 def _lp_bound(wl: Workload, st: Settings) -> float | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from optimize.assign import Plan, Settings, Status
+from optimize.assign import TODAY_KEPT, Plan, Settings, Status
 from optimize.frontier import frontier
 from optimize.gates import Decision, Gates
 from optimize.recommend import Verification, apply_plan, max_utilization, verify, with_busiest
@@ -111,7 +111,9 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
         candidates.append(Candidate(plan, new_data, v, new_sc))
     confirmed = [c for c in candidates if c.verdict.verified]
     if not confirmed:
-        if not candidates:
+        if not candidates and any(p.message == TODAY_KEPT for p in plans):
+            why = TODAY_KEPT + "; raise --time-limit or --node-limit, or try --solver highs"
+        elif not candidates:
             why = "today's responsibilities are already the best the model finds under these settings"
         else:
             why = "; ".join(f"{c.plan.changes} change(s): {c.verdict.reason}" for c in candidates)

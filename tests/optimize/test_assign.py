@@ -185,3 +185,21 @@ def test_a_solver_that_crashes_on_the_warm_start_is_solved_cold(monkeypatch: pyt
 
     monkeypatch.setattr(pulp.LpProblem, "solve", always_crashes)
     assert solve_assignment(wl, Settings()).status is Status.NOT_SOLVED
+
+
+def test_no_solution_in_time_keeps_todays_plan_when_it_meets_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """#14: a 19-person team got 'not solved' with --time-limit 5 although today's plan was feasible.
+    Without a solution in time, today's plan is the answer (feasible, 0 changes, flagged as timed out);
+    when today breaks a setting, it is still 'not solved'."""
+    import optimize.assign as assign
+
+    wl = _instance(6, people=4, stages=3)
+    monkeypatch.setattr(assign, "_solve", lambda *a, **k: (Status.NOT_SOLVED, None, None))
+    plan = solve_assignment(wl, Settings())
+    assert plan.status is Status.FEASIBLE
+    assert plan.changes == 0
+    assert plan.timed_out
+    assert plan.responsibilities == {p.name: tuple(p.stages) for p in wl.people}
+    assert plan.message == assign.TODAY_KEPT
+    assert not check_plan(wl, Settings(), plan)
+    assert solve_assignment(wl, Settings(min_cover=2)).status is Status.NOT_SOLVED  # today covers less
