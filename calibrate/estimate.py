@@ -28,7 +28,7 @@ from calibrate.mapping import stage_id
 from calibrate.outcomes import outcome_shares
 from calibrate.quarters import QuarterEnd, estimate_quarter_end
 from calibrate.readers import Export
-from calibrate.team import SYSTEM, TeamEstimate, estimate_calendar, estimate_team
+from calibrate.team import SHRINK, SYSTEM, TeamEstimate, estimate_calendar, estimate_team
 
 __all__ = ["ASSUMED_WORK_HOURS", "MIN_SHARE", "Estimates", "SegmentEstimate", "SourceEstimate", "StageEstimate",
            "estimate", "implied_utilization", "restage"]
@@ -194,9 +194,6 @@ def estimate(export: Export, as_of: dt.datetime, efforts: Mapping[str, float] | 
         notes.append(f"{len(team.left)} people in the data did no work in the last 28 days and are left out of "
                      f"the team: {', '.join(team.left[:8])}{' ...' if len(team.left) > 8 else ''}")
     return est
-
-
-SHRINK = 20.0
 
 
 def _advance_shares(deals: Sequence[Deal]) -> dict[str, tuple[int, int]]:

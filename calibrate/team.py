@@ -20,7 +20,7 @@ import numpy as np
 from calibrate.deals import LOST, WON, Deal
 from calibrate.figures import Figure
 
-__all__ = ["ACTIVE_DAYS", "SYSTEM", "PersonEstimate", "TeamEstimate", "estimate_calendar", "estimate_team",
+__all__ = ["ACTIVE_DAYS", "SHRINK", "SYSTEM", "PersonEstimate", "TeamEstimate", "estimate_calendar", "estimate_team",
            "override_roles", "person_name"]
 
 ACTIVE_DAYS = 28
