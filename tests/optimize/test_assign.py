@@ -9,7 +9,7 @@ import random
 import pulp
 import pytest
 
-from optimize.assign import Objective, Plan, Settings, Status, check_plan, solve_assignment
+from optimize.assign import TODAY_KEPT, Objective, Plan, Settings, Status, check_plan, solve_assignment
 from optimize.workload import PersonCapacity, WorkItem, Workload
 
 SOLVERS = ["cbc", "highs"]
@@ -162,7 +162,8 @@ def test_large_teams_are_solved_in_groups_and_checked_per_person() -> None:
 
 def test_a_solver_that_crashes_on_the_warm_start_is_solved_cold(monkeypatch: pytest.MonkeyPatch) -> None:
     """CBC 2.10 crashed (SIGSEGV) on one warm start of a 47-person calibrated team (#11): the second phase
-    is then solved from scratch, with the same answer; a cold crash is 'not solved', never a traceback."""
+    is then solved from scratch, with the same answer; a solver that always crashes leaves today's plan
+    (it meets the settings), never a traceback."""
     wl = _instance(4, people=4, stages=3)
     expected = solve_assignment(wl, Settings())
     real = pulp.LpProblem.solve
@@ -184,7 +185,10 @@ def test_a_solver_that_crashes_on_the_warm_start_is_solved_cold(monkeypatch: pyt
         raise pulp.PulpSolverError("Pulp: Error while trying to execute")
 
     monkeypatch.setattr(pulp.LpProblem, "solve", always_crashes)
-    assert solve_assignment(wl, Settings()).status is Status.NOT_SOLVED
+    kept = solve_assignment(wl, Settings())
+    assert kept.status is Status.FEASIBLE
+    assert kept.changes == 0
+    assert kept.message == TODAY_KEPT
 
 
 def test_no_solution_in_time_keeps_todays_plan_when_it_meets_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
