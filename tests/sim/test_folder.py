@@ -142,3 +142,22 @@ def test_a_folder_of_the_user_is_never_replaced(write_yaml: Callable[[str, str],
     assert "small holds files salesmap did not write" in capsys.readouterr().err
     assert (out / "small" / "notes.txt").read_text() == "the user's own file"
     assert not (out / "comparison.json").exists()
+
+
+def test_event_log_timestamps_are_those_of_timedelta_to_the_second() -> None:
+    """The log makes each date once per day (its formatting was most of its cost per row); every stamp
+    must still be what `(origin + timedelta(hours=t)).isoformat(timespec="seconds")` gives, at random
+    times and at and just below every second's boundary."""
+    import datetime as dt
+    import random
+
+    from sim.eventlog import Stamps
+
+    origin = dt.datetime(2027, 1, 4)
+    stamp = Stamps(origin)
+    rng = random.Random(3)
+    times = [rng.uniform(0, 24 * 3000) for _ in range(20_000)]
+    times += [k / 3600 for k in range(0, 400_000, 13)] + [k / 3600 - 1e-12 for k in range(1, 3000)]
+    times += [0.0, 1e-9, 23.999999, 24.0, 8760.0]
+    for t in times:
+        assert stamp(t) == (origin + dt.timedelta(hours=t)).isoformat(timespec="seconds"), t
