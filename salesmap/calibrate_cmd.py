@@ -105,8 +105,9 @@ def run_calibrate(args: argparse.Namespace, err: Console) -> int:
     write_text(files["fitness"], fitness_csv(doc))
     if "report" in files:
         from salesmap.report.calibration import calibration_page
+        from sim.scenario import load_scenario
 
-        write_text(files["report"], calibration_page(doc, cal.scenario))
+        write_text(files["report"], calibration_page(doc, cal.scenario, load_scenario(files["scenario"])))
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return 0

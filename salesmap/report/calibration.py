@@ -13,8 +13,10 @@ from matplotlib.figure import Figure
 
 from salesmap.report.charts import BLUE, INK, MUTED, _labels, _style
 from salesmap.report.html import _e, _page, _table
+from salesmap.report.mapdraw import draw_map
 from salesmap.report.svg import figure_svg
 from salesmap.tables import fitness_label
+from sim.schema import Scenario
 
 __all__ = ["calibration_page"]
 
@@ -97,8 +99,9 @@ def _rows(fit: dict[str, Any]) -> list[str]:
     return out
 
 
-def calibration_page(doc: dict[str, Any], scenario_text: str) -> str:
-    """The page: what was read, data problems, the fitness table and the three charts."""
+def calibration_page(doc: dict[str, Any], scenario_text: str, scenario: Scenario | None = None) -> str:
+    """The page: what was read, data problems, the fitness table, the three charts and, given the
+    loaded scenario, its map (the stages, flows and who does what, as calibrated)."""
     names = {sid: sid for sid in doc["stages"]}
     body = [f"<h1>Calibration of {_e(', '.join(doc['files']))}</h1>",
             f'<p class="meta">{doc["deals"]:,} deals ({_e(doc["kind"])}), {_e(doc["first"][:10])} to '
@@ -121,5 +124,8 @@ def calibration_page(doc: dict[str, Any], scenario_text: str) -> str:
                         f'{d["kolmogorov_smirnov"]:.3f}, Wasserstein {d["wasserstein_days"]:.2f} days.</p>')
         body.append('<div class="charts">' + "".join(f"<figure>{c}</figure>" for c in (
             _weekly_chart(fit), _cycle_chart(fit), _conversion_chart(fit, names))) + "</div>")
+    if scenario is not None:
+        body.append('<h2>The calibrated map</h2><figure class="map" data-chart="map">' + draw_map(scenario, None)
+                    + "</figure>")
     body.append('<h2>The calibrated scenario</h2><pre style="white-space:pre-wrap">' + _e(scenario_text) + "</pre>")
     return _page(f"Calibration: {', '.join(doc['files'])}", "".join(body))
