@@ -28,7 +28,7 @@ from sim.results import collect
 from sim.scenario import load_scenario
 from sim.schema import Scenario
 
-__all__ = ["bare_mmc", "engine_vs_bare", "leads_per_second", "main", "peak_memory"]
+__all__ = ["bare_mmc", "engine_vs_bare", "event_log_row", "leads_per_second", "main", "peak_memory"]
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
