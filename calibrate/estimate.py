@@ -190,6 +190,9 @@ def estimate(export: Export, as_of: dt.datetime, efforts: Mapping[str, float] | 
     est = Estimates(export, as_of, first, calendar, cal_note, sources, stages, team, open_deals, win_rate,
                     notes=notes, segments=segments)
     est.implied_utilization = implied_utilization(est)
+    for st in stages:
+        if st.outcomes.get("stalled") is not None and st.outcomes["stalled"].assumed:
+            notes.append(f"no deal has left stage {st.id} yet ({st.entered} stays): written as stalled, ASSUMED")
     if team.left:
         notes.append(f"{len(team.left)} people in the data did no work in the last 28 days and are left out of "
                      f"the team: {', '.join(team.left[:8])}{' ...' if len(team.left) > 8 else ''}")
@@ -305,6 +308,10 @@ def _stage(sid: str, name: str, roles: list[str], stays: list[tuple[Deal, int]],
         if stalled:
             shares["stalled"] = Figure(residual / total, len(kinds), float(low[k]), float(high[k]),
                                        "never left: the share still open after the last observed exit")
+    if not shares:
+        # No stay has left this stage by the as-of date: the data cannot say where deals go from it.
+        shares["stalled"] = Figure(1.0, len(stays), None, None, "ASSUMED: no stay has left this stage by the as-of "
+                                   "date, so its deals stay open (stalled) until the data shows an exit")
     after: dict[str, Fitted] = {}
     for target in shares:
         if target == "stalled":

@@ -76,6 +76,8 @@ def fit_times(hours: np.ndarray, floor: float = 1 / 3600) -> Fitted:
     mean = float(x.mean())
     if n < MIN_FIT:
         return Fitted("empirical", mean, None, n, None, _quantiles(x), f"{n} values: too few to fit a model")
+    if float(x.std()) <= 1e-9 * mean:
+        return Fitted("empirical", mean, None, n, None, (mean,), f"{n} values, all the same")
     best: tuple[float, str, float, float | None, float] | None = None
     exponential: tuple[float, str, float, float | None, float] | None = None
     log_x = np.log(x)
@@ -85,7 +87,10 @@ def fit_times(hours: np.ndarray, floor: float = 1 / 3600) -> Fitted:
             ll = float(stats.expon.logpdf(x, scale=scale).sum())
             k, model_mean, cv, cdf = 1, scale, 1.0, stats.expon(scale=scale).cdf
         elif name == "gamma":
-            a, _, scale = stats.gamma.fit(x, floc=0)
+            try:
+                a, _, scale = stats.gamma.fit(x, floc=0)
+            except (ValueError, RuntimeError, FloatingPointError):
+                continue  # the likelihood has no root to find (e.g. a few distinct values): not a gamma
             ll = float(stats.gamma.logpdf(x, a, scale=scale).sum())
             k, model_mean, cv, cdf = 2, a * scale, 1 / np.sqrt(a), stats.gamma(a, scale=scale).cdf
         else:

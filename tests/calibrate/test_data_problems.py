@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from calibrate.calibration import data_problems, default_as_of
 from calibrate.deals import LOST, OPEN, Deal, Visit
@@ -49,3 +50,29 @@ def test_an_export_cut_at_creation_ends_where_deals_stop_arriving() -> None:
     as_of, note = default_as_of(_export(steady))
     assert note is None
     assert as_of == dt.datetime(2027, 3, 6)
+
+
+def test_a_stage_no_deal_has_left_yet_is_stalled_and_said_so(tmp_path: Path) -> None:
+    """A new stage (Legal) where every deal is still open: the data cannot say where deals go from it.
+    It is written as stalled, ASSUMED, reported, and the scenario loads; whole-day times (a date-only
+    export, many equal) do not break the fits."""
+    from calibrate.calibration import calibrate
+
+    rows = ["deal_id,stage,entered_at,owner"]
+    for i in range(120):
+        c = T0 + dt.timedelta(days=i)
+        rows.append(f"{i},Qualify,{c:%Y-%m-%d},Dana")
+        if i % 3 == 0:
+            rows.append(f"{i},Closed Lost,{c + dt.timedelta(days=2):%Y-%m-%d},Dana")
+        elif i % 3 == 1:
+            rows.append(f"{i},Proposal,{c + dt.timedelta(days=3):%Y-%m-%d},Dana")
+            rows.append(f"{i},Closed Won,{c + dt.timedelta(days=8):%Y-%m-%d},Dana")
+        elif c + dt.timedelta(days=3) < T0 + dt.timedelta(days=125):
+            rows.append(f"{i},Legal,{c + dt.timedelta(days=3):%Y-%m-%d},Dana")
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cal = calibrate([path], as_of=T0 + dt.timedelta(days=125), holdout=0, pipeline_file="open.csv")
+    legal = next(s for s in cal.estimates.stages if s.id == "legal")
+    assert set(legal.outcomes) == {"stalled"}
+    assert legal.outcomes["stalled"].assumed
+    assert any("no deal has left stage legal" in p for p in cal.problems)

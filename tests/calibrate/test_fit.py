@@ -48,3 +48,13 @@ def test_durations_are_written_in_units_the_scenario_reads(h: float) -> None:
     assert parse_duration(hours_text(h)) == pytest.approx(h, rel=1e-3)
     if h < 2000:
         assert parse_effort(hours_text(h, "h")) == pytest.approx(h, rel=1e-3)
+
+
+def test_identical_and_few_distinct_times_do_not_break_the_fit() -> None:
+    """A date-only export gives whole days, many equal: the gamma fit has no root to find there."""
+    same = fit_times(np.full(200, 48.0))
+    assert same.dist == "empirical"
+    assert same.values == (48.0,)
+    lumpy = fit_times(np.array([48.0, 72.0, 120.0] * 100))
+    assert lumpy.n == 300
+    assert lumpy.mean == pytest.approx(80.0, rel=0.05)
