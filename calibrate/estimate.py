@@ -106,11 +106,10 @@ class _Clock:
         from sim.calendar import OfficeHours
         from sim.schema import Calendar
 
-        self.origin = dt.datetime.combine(origin.date(), dt.time())
         days = int((calendar or {}).get("days_per_week", 5))
         # Monday-aligned so "first N weekdays" means what it does in the scenario.
-        monday = self.origin - dt.timedelta(days=self.origin.weekday())
-        self.origin = monday
+        midnight = dt.datetime.combine(origin.date(), dt.time())
+        monday = self.origin = midnight - dt.timedelta(days=midnight.weekday())
         spec = Calendar(hours_per_day=float((calendar or {}).get("hours_per_day", 8.0)), days_per_week=days,
                         day_starts=f'{float((calendar or {}).get("day_starts", 9.0))}h', start_date=monday.date())
         self.office = OfficeHours(spec)

@@ -233,9 +233,8 @@ def measure_fitness(export: Export, as_of: dt.datetime, holdout: float, *, effor
         folder = Path(tmp)
         (folder / "open.csv").write_text(pipeline_csv(est.open_deals, split, team_names if owners else None),
                                          encoding="utf-8")
-        text = scenario_text(est, "holdout", "open.csv")
         hours = (as_of - split).total_seconds() / 3600
-        text = text.replace("horizon: 13w", f"horizon: {hours:.6g}h")
+        text = scenario_text(est, "holdout", "open.csv", horizon=f"{hours:.6g}h")
         (folder / "holdout.yaml").write_text(text, encoding="utf-8")
         scenario = load_scenario(folder / "holdout.yaml")
     known = {d.id: (d.created, _owner(d, team_names) if owners else None) for d in est.open_deals}

@@ -65,7 +65,6 @@ def estimate_calendar(deals: Sequence[Deal], busy: Sequence[dt.datetime] = ()
     lo, hi = np.percentile(hours, [2, 98])
     start, end = float(np.floor(lo)), float(min(24.0, np.ceil(hi)))
     per_day = np.bincount([t.weekday() for t in times], minlength=7)
-    days = 5
     top = per_day.max()
     days = max(1, max(i + 1 for i in range(7) if per_day[i] >= 0.1 * top))
     what = "events by people" if busy else "stage moves of owned deals"

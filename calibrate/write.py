@@ -79,7 +79,8 @@ def _stage(st: StageEstimate, roles: Sequence[str]) -> list[str]:
     return out
 
 
-def scenario_text(est: Estimates, name: str, pipeline_file: str | None) -> str:
+def scenario_text(est: Estimates, name: str, pipeline_file: str | None, horizon: str = f"{FORECAST_WEEKS}w") -> str:
+    """The scenario file; `horizon` is the forecast's length (the holdout check asks for its period)."""
     ex = est.export
     start = est.as_of.date()
     lines = [
@@ -98,7 +99,7 @@ def scenario_text(est: Estimates, name: str, pipeline_file: str | None) -> str:
                    "day_starts": f"{cal['day_starts']:g}h"}
     cal_out["start_date"] = start.isoformat()
     lines.append(f"calendar: {_y(cal_out)}  # {est.calendar_note}")
-    lines += [f"horizon: {FORECAST_WEEKS}w", "warmup: 0h  # a forecast from today's open deals",
+    lines += [f"horizon: {horizon}", "warmup: 0h  # a forecast from today's open deals",
               "replications: 20", "seed: 1", "sources:"]
     for src in est.sources:
         a = src.arrivals
