@@ -6,11 +6,11 @@ user fixes a file in one pass.
 
 from __future__ import annotations
 
-import difflib
 from collections import deque
 from collections.abc import Sequence
 
-from sim.errors import Problem
+from sim.changes import change_problems
+from sim.errors import Problem, human_hours, unknown
 from sim.schema import STALLED, TERMINALS, OpenDeal, Scenario
 from sim.team import build_team
 
@@ -28,6 +28,9 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     problems += _people(sc)
     if problems:
         return problems
+    problems += change_problems(sc)
+    if problems:
+        return problems
     problems += _responsibility(sc)
     problems += _flow(sc)
     return problems
@@ -35,21 +38,6 @@ def check_scenario(sc: Scenario) -> list[Problem]:
 
 def _p(path: tuple[object, ...], message: str, value: object = None, has_value: bool = True) -> Problem:
     return Problem(path=path, message=message, value=value, has_value=has_value)
-
-
-def _unknown(what: str, value: object, allowed: list[str], extra: str = "") -> str:
-    """'unknown stage; did you mean proposal?; allowed: ...' (the list in file order)."""
-    close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]}?" if close else ""
-    return f"unknown {what}{hint}; allowed: {extra}{', '.join(allowed)}"
-
-
-def human_hours(hours: float) -> str:
-    """Hours as a user writes them: 20w, 3d, 36h."""
-    for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0)):
-        if hours >= size and abs(hours / size - round(hours / size)) < 1e-9:
-            return f"{round(hours / size)}{unit}"
-    return f"{hours:g}h"
 
 
 def _times(sc: Scenario) -> list[Problem]:
@@ -77,17 +65,17 @@ def _stage_references(sc: Scenario) -> list[Problem]:
         if s.id in seen:
             out.append(_p(("stages", i, "id"), "duplicate stage id", s.id))
         seen.add(s.id)
-        out += [_p(("stages", i, "role"), _unknown("role", r, role_list), r) for r in s.roles if r not in sc.roles]
-        out += [_p(("stages", i, "activities", j, "role"), _unknown("role", a.role, role_list), a.role)
+        out += [_p(("stages", i, "role"), unknown("role", r, role_list), r) for r in s.roles if r not in sc.roles]
+        out += [_p(("stages", i, "activities", j, "role"), unknown("role", a.role, role_list), a.role)
                 for j, a in enumerate(s.activities or ()) if a.role is not None and a.role not in sc.roles]
-        out += [_p(("stages", i, "outcomes", t), _unknown("outcome", t, ids, "won, lost, stalled, "), t)
+        out += [_p(("stages", i, "outcomes", t), unknown("outcome", t, ids, "won, lost, stalled, "), t)
                 for t in s.outcomes if t not in known and t not in (*TERMINALS, STALLED)]
         revival = s.revival
         if revival is not None and revival[0] not in known:
-            out.append(_p(("stages", i, "outcomes", STALLED, "to"), _unknown("stage", revival[0], ids), revival[0]))
+            out.append(_p(("stages", i, "outcomes", STALLED, "to"), unknown("stage", revival[0], ids), revival[0]))
         if s.decay is not None and s.decay.cooled != "lost" and s.decay.cooled not in known:
             out.append(_p(("stages", i, "decay", "cooled"),
-                          _unknown("stage", s.decay.cooled, ids, "lost, "), s.decay.cooled))
+                          unknown("stage", s.decay.cooled, ids, "lost, "), s.decay.cooled))
     return out
 
 
@@ -96,7 +84,7 @@ def _source_references(sc: Scenario) -> list[Problem]:
     ids = [s.id for s in sc.stages]
     for i, src in enumerate(sc.sources):
         if src.enters not in ids:
-            out.append(_p(("sources", i, "enters"), _unknown("stage", src.enters, ids), src.enters))
+            out.append(_p(("sources", i, "enters"), unknown("stage", src.enters, ids), src.enters))
         if src.rate == 0 and not src.batches and sc.pipeline is None:
             out.append(_p(("sources", i), "brings no leads: rate is 0 and there are no batches",
                           has_value=False))
@@ -121,10 +109,10 @@ def _segment_references(sc: Scenario) -> list[Problem]:
     out += [_p(("segments", i, "name"), "duplicate segment name", n)
             for i, n in enumerate(names) if names.index(n) != i]
     for i, g in enumerate(sc.segments):
-        out += [_p(("segments", i, "stages", sid), _unknown("stage", sid, ids), sid)
+        out += [_p(("segments", i, "stages", sid), unknown("stage", sid, ids), sid)
                 for sid in g.stages if sid not in ids]
         if isinstance(g.share, dict):
-            out += [_p(("segments", i, "share", s), _unknown("source", s, sources), s)
+            out += [_p(("segments", i, "share", s), unknown("source", s, sources), s)
                     for s in g.share if s not in sources]
     for src in sc.sources:
         total = sum(g.share_of(src.name) for g in sc.segments)
@@ -139,9 +127,9 @@ def _role_and_customer_references(sc: Scenario) -> list[Problem]:
     ids = [s.id for s in sc.stages]
     start = sc.kpis.cycle_time_from if sc.kpis is not None else None
     if start is not None and start not in ids:
-        out.append(_p(("kpis", "cycle_time_from"), _unknown("stage", start, ids), start))
+        out.append(_p(("kpis", "cycle_time_from"), unknown("stage", start, ids), start))
     for r, role in sc.roles.items():
-        out += [_p(("roles", r, "can_do", j), _unknown("stage", st, ids), st)
+        out += [_p(("roles", r, "can_do", j), unknown("stage", st, ids), st)
                 for j, st in enumerate(role.can_do or ()) if st not in ids]
     cu = sc.customers
     if cu is None:
@@ -153,7 +141,7 @@ def _role_and_customer_references(sc: Scenario) -> list[Problem]:
         if ref is None:
             continue
         if ref not in ids:
-            out.append(_p(path, _unknown("stage", ref, ids), ref))
+            out.append(_p(path, unknown("stage", ref, ids), ref))
             continue
         i = ids.index(ref)
         out += [_p(("stages", i, "outcomes", t), "a customer stage ends in won (customer kept) or lost (churned)", t)
@@ -170,10 +158,10 @@ def _people_references(sc: Scenario) -> list[Problem]:
     ids = [s.id for s in sc.stages]
     for i, p in enumerate(sc.people or ()):
         if p.role not in sc.roles:
-            out.append(_p(("people", i, "role"), _unknown("role", p.role, list(sc.roles)), p.role))
+            out.append(_p(("people", i, "role"), unknown("role", p.role, list(sc.roles)), p.role))
             continue
         segments = [g.name for g in sc.segments or ()]
-        out += [_p(("people", i, "segments", j), _unknown("segment", g, segments), g)
+        out += [_p(("people", i, "segments", j), unknown("segment", g, segments), g)
                 for j, g in enumerate(p.segments or ()) if g not in segments]
         if p.segments is not None and sc.roles[p.role].assign != "by_segment":
             out.append(_p(("people", i, "segments"), f"a territory decides owners: it needs role {p.role} to have "
@@ -184,7 +172,7 @@ def _people_references(sc: Scenario) -> list[Problem]:
         can_do = sc.roles[p.role].can_do
         for j, st in enumerate(p.stages or ()):
             if st not in ids:
-                out.append(_p(("people", i, "stages", j), _unknown("stage", st, ids), st))
+                out.append(_p(("people", i, "stages", j), unknown("stage", st, ids), st))
             elif can_do is not None and st not in can_do:
                 out.append(_p(("people", i, "stages", j),
                               f"role {p.role} may not do this stage; its can_do is: {', '.join(can_do)}", st))
@@ -250,6 +238,9 @@ def _successors(sc: Scenario) -> dict[str, set[str]]:
         if sc.handoff is not None and sc.handoff.loss > 0:
             nxt.add("lost")
         succ[s.id] = nxt
+    for c in sc.changes or ():  # a new step in the flow from some date on
+        if c.stage is not None:
+            succ[c.stage.stage] |= {t for t, p in c.stage.probabilities.items() if p > 0}
     return succ
 
 
@@ -299,7 +290,7 @@ def deal_problems(sc: Scenario, deals: Sequence[OpenDeal]) -> list[Problem]:
             out.append(Problem(("pipeline", i, "id"), "the same deal id twice", d.id, True))
         seen.add(d.id)
         if d.stage not in ids:
-            out.append(Problem(("pipeline", i, "stage"), _unknown("stage", d.stage, ids), d.stage, True))
+            out.append(Problem(("pipeline", i, "stage"), unknown("stage", d.stage, ids), d.stage, True))
         if d.entered is not None and d.entered > sc.start_date:
             out.append(Problem(("pipeline", i, "entered"), f"after the start date {sc.start_date}: an open deal "
                                "entered its stage before the simulation starts", str(d.entered), True))
@@ -310,12 +301,12 @@ def deal_problems(sc: Scenario, deals: Sequence[OpenDeal]) -> list[Problem]:
             out.append(Problem(("pipeline", i, "created"), f"after the deal entered its stage ({d.entered})",
                                str(d.created), True))
         if d.segment is not None and d.segment not in segments:
-            out.append(Problem(("pipeline", i, "segment"), _unknown("segment", d.segment, segments), d.segment, True))
+            out.append(Problem(("pipeline", i, "segment"), unknown("segment", d.segment, segments), d.segment, True))
         if d.owner is None:
             continue
         person = team.get(d.owner)
         if person is None:
-            out.append(Problem(("pipeline", i, "owner"), _unknown("person", d.owner, list(team)), d.owner, True))
+            out.append(Problem(("pipeline", i, "owner"), unknown("person", d.owner, list(team)), d.owner, True))
         elif sc.roles[person.role].routing != "owner":
             out.append(Problem(("pipeline", i, "owner"), f"{d.owner}'s role {person.role} routes leads pooled; give "
                                "it `routing: owner` to keep deal owners", d.owner, True))

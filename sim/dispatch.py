@@ -8,6 +8,9 @@ longest: first come, first served.
 
 Under owner routing (`Role.routing: owner`) a lead that has an owner in the pool waits for that
 person alone, in the owner's own queue, which they serve by the same rule as their pools' queues.
+
+People may join and leave during a run (`sim.transitions`): a person who is not `present` is in no
+pool, takes no work, and finishes what is in hand when they leave.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ class PersonState:
     """One person at run time, as a server: free or busy, with the pools they serve."""
 
     __slots__ = ("busy_hours", "busy_since", "calendar", "capacity", "cycle_n", "cycle_sum", "focus", "free",
-                 "index", "lost", "name", "open_deals", "own", "owned", "pools", "rate", "revenue", "role", "speed",
-                 "win_rate", "won")
+                 "index", "joined", "left", "lost", "name", "open_deals", "own", "owned", "pools", "present", "ramp",
+                 "rate", "revenue", "role", "speed", "successor", "win_rate", "won")
 
     def __init__(self, index: int, name: str, role: str, capacity: float, focus: float,
                  calendar: WorkCalendar, speed: float = 1.0, win_rate: float = 1.0) -> None:
@@ -52,18 +55,27 @@ class PersonState:
         self.busy_hours = 0.0
         """Busy working hours since the last tally (see Team.tally)."""
         self.pools: list[Pool] = []
+        self.present = True
+        """On the team now (False before joining and after leaving)."""
+        self.joined = 0.0
+        self.left = float("inf")
+        self.ramp: Any = None
+        """Their `sim.schema.Ramp` from `joined` on (None: fully productive)."""
+        self.successor: PersonState | None = None
+        """Who takes over their owned deals after they leave (None: the role's routing)."""
 
 
 Request = tuple[float, int, Any, Any]
 """(time the lead started waiting, tie-break counter, event to succeed, lead)."""
-OwnRequest = tuple[int, float, int, Any, Any]
-"""(-stage priority, time the lead started waiting, tie-break counter, event to succeed, lead)."""
+OwnRequest = tuple[int, float, int, Any, Any, "Pool"]
+"""(-stage priority, time the lead started waiting, tie-break counter, event to succeed, lead, the pool it
+waits in)."""
 
 
 class Pool:
     """The people who may do one activity of one stage, and the leads waiting for them."""
 
-    __slots__ = ("free", "key", "owner_roles", "people", "people_set", "priority", "queue")
+    __slots__ = ("free", "key", "owner_roles", "people", "people_set", "priority", "queue", "roles")
 
     def __init__(self, key: str, priority: int, people: list[PersonState]) -> None:
         self.key = key
@@ -75,6 +87,21 @@ class Pool:
         self.queue: list[Request] = []
         self.owner_roles: tuple[str, ...] = ()
         """Roles of its people that route by owner: a lead owned by one of them waits for its owner."""
+        self.roles: tuple[str, ...] = ()
+        """Roles whose people may do this activity."""
+
+    def add(self, w: PersonState) -> None:
+        """A person becomes responsible for this activity (they are not free yet: see Dispatcher.release)."""
+        self.people.append(w)
+        self.people_set = frozenset(self.people)
+        w.pools.append(self)
+
+    def remove(self, w: PersonState) -> None:
+        """A person stops being responsible for this activity (work in hand is finished)."""
+        self.people.remove(w)
+        self.people_set = frozenset(self.people)
+        self.free.pop(w, None)
+        w.pools.remove(self)
 
 
 class Dispatcher:
@@ -100,9 +127,9 @@ class Dispatcher:
     def enqueue(self, pool: Pool, since: float, event: Any, lead: Any) -> None:
         heapq.heappush(pool.queue, (since, next(self._seq), event, lead))
 
-    def enqueue_own(self, owner: PersonState, priority: int, since: float, event: Any, lead: Any) -> None:
+    def enqueue_own(self, owner: PersonState, priority: int, since: float, event: Any, lead: Any, pool: Pool) -> None:
         """An owned lead waits for its owner."""
-        heapq.heappush(owner.own, (-priority, since, next(self._seq), event, lead))
+        heapq.heappush(owner.own, (-priority, since, next(self._seq), event, lead, pool))
 
     def take(self, w: PersonState, now: float) -> None:
         w.free = False
@@ -112,6 +139,9 @@ class Dispatcher:
 
     def release(self, w: PersonState, now: float) -> None:
         """The person finished: hand them the next waiting lead, or mark them free."""
+        if not w.present:  # they left while busy: the work in hand was their last
+            self._book(w, now)
+            return
         best: Pool | None = None
         for p in w.pools:  # sorted by priority, highest first
             if best is not None and p.priority < best.priority:
@@ -127,18 +157,42 @@ class Dispatcher:
             _, _, event, _ = heapq.heappop(best.queue)
             event.succeed(w)  # stays busy: no books to keep
             return
-        w.free = True
-        w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+        self._book(w, now)
         for p in w.pools:
             p.free[w] = None
 
-    def tally(self, now: float) -> list[float]:
-        """Busy working hours of each person since the previous tally; starts a new period."""
-        out = []
+    def _book(self, w: PersonState, now: float) -> None:
+        w.free = True
+        w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+
+    def book_until(self, w: PersonState, now: float) -> None:
+        """Count a busy person's working hours up to now (before their calendar changes)."""
+        if not w.free:
+            w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+            w.busy_since = now
+
+    def join(self, w: PersonState, now: float) -> None:
+        """A person who has just been added to their pools starts: on waiting work, or free."""
+        if w not in self.workers:
+            self.workers.append(w)
+        w.free = False
+        w.busy_since = now
+        self.release(w, now)
+
+    def tally(self, now: float, seats: int | None = None) -> list[float]:
+        """Busy working hours of each person since the previous tally; starts a new period. With `seats`,
+        per seat (`PersonState.index`): a seat's successive occupants are summed, and people who have
+        left are dropped once counted."""
+        out = [] if seats is None else [0.0] * seats
         for w in self.workers:
             if not w.free:
                 w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
-            out.append(w.busy_hours)
+            if seats is None:
+                out.append(w.busy_hours)
+            else:
+                out[w.index] += w.busy_hours
             w.busy_hours = 0.0
+        if seats is not None:
+            self.workers[:] = [w for w in self.workers if w.present or not w.free]
         self.tally_start = now
         return out

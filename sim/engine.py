@@ -26,7 +26,8 @@ from sim.schema import WEEKDAYS, Scenario
 from sim.seasons import Season
 from sim.stagerun import ActivityRun, Figures, SegmentRun, StageRun
 from sim.streams import Streams, lead_keys
-from sim.team import build_team
+from sim.team import Team, seats
+from sim.transitions import Transitions, has_transitions
 
 __all__ = ["LOST", "WON", "ActivityRun", "EventRow", "Figures", "Lead", "Replication", "SegmentRun", "StageRun"]
 
@@ -44,6 +45,8 @@ class Replication:
         self.warmup = scenario.warmup
         self.horizon = scenario.horizon
         self.log = log
+        self.departures: list[tuple[float, int]] = []
+        """(time, seat) of each departure by attrition."""
         self._build_team()
         self._build_stages()
         self.handoff = scenario.handoff
@@ -59,26 +62,34 @@ class Replication:
         self.cycle = Histogram()
         self.in_pipeline = StageTally()
         self.timeline = Timeline()
-        self._period_start = 0.0
+        self.period_start = 0.0
         self._next_case = 0
         self.customers = CustomerBase(self)
         self.by_source = [Figures() for _ in scenario.sources]
         self.source_index = {s.name: i for i, s in enumerate(scenario.sources)}
         self._segments()
+        self.transitions = Transitions(self) if has_transitions(scenario) else None
 
     # -- set-up ---------------------------------------------------------------------------------
     def _build_team(self) -> None:
         sc = self.scenario
-        self.team = build_team(sc)
+        self.team_seats = seats(sc)
+        """Everyone ever on the team, one seat each (people who join later are not present at first)."""
+        self.team = Team(self.team_seats)
         fp = sc.focus_penalty
         calendars = {r: calendar_for(sc, r) if sc.roles[r].calendar is not None else self.calendar for r in sc.roles}
+        self.calendars = calendars
         self.workers = [
             PersonState(i, m.name, m.role, m.capacity,
                         1.0 + (fp.per_extra_stage * max(0, len(m.stages) - fp.free_stages) if fp else 0.0),
                         calendars[m.role], m.speed, m.win_rate)
             for i, m in enumerate(self.team.people)
         ]
-        self.dispatch = Dispatcher(self.workers)
+        for w, m in zip(self.workers, self.team_seats, strict=True):
+            w.ramp = m.ramp
+            w.joined = m.joins
+            w.present = m.joins <= 0
+        self.dispatch = Dispatcher([w for w in self.workers if w.present])
         self.owners = Owners(sc, self.team, self.streams)
         self.routing = self.owners.routing
 
@@ -88,13 +99,18 @@ class Replication:
         # customers' stages draw by customer over visits: check-ins run for years
         customer_stages = {cust.onboarding, cust.check_in.stage if cust.check_in else None} if cust else set()
         self.stages: list[StageRun] = []
+        self.pool_specs: list[tuple[Pool, str, str | None]] = []
+        """(pool, its stage, its activity's own role or None): who may join which pool during the run."""
         for spec in self.scenario.stages:
             pools = []
             for a in spec.work_items:
-                people = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)]
+                people = [by_name[m.name] for m in self.team.responsible(spec, a if a.role else None)
+                          if by_name[m.name].present]
                 pool = Pool(f"{spec.id}:{a.name}", spec.priority, people)
                 roles = (a.role,) if a.role else spec.roles
+                pool.roles = roles
                 pool.owner_roles = tuple(r for r in roles if r in self.routing and any(w.role == r for w in people))
+                self.pool_specs.append((pool, spec.id, a.role))
                 for w in people:
                     w.pools.append(pool)
                 pools.append(pool)
@@ -106,12 +122,26 @@ class Replication:
         sc = self.scenario
         self.stalls = any(s.stalls for s in self.stages)
         self.adjusts = (any(w.win_rate != 1.0 for w in self.workers) or bool(sc.segments)
+                        or any(r.win_rate for r in self._ramps())
                         or any(src.quarter_end is not None and src.quarter_end.wins != 1.0 for src in sc.sources))
         """Some chance to advance is multiplied (a person's win rate, a segment, a quarter-end push)."""
         if self.cycle_from is not None:
             self.by_id[self.cycle_from].starts_cycle = True
         for w in self.workers:
             w.pools.sort(key=lambda p: -p.priority)
+
+    def _ramps(self) -> list[Any]:
+        sc = self.scenario
+        out = [m.ramp for m in self.team_seats if m.ramp is not None]
+        for role in sc.roles.values():
+            out += [r for r in (role.ramp, role.attrition.ramp if role.attrition else None) if r is not None]
+        return out
+
+    def new_outcomes(self, stage_id: str, outcomes: dict[str, Any]) -> None:
+        """A stage's outcomes change from now on (a dated change): visits deciding from now on use them."""
+        st = self.by_id[stage_id]
+        st.new_outcomes(st.spec.model_copy(update={"outcomes": outcomes}), self.streams, self.by_id)
+        self.stalls = any(s.stalls for s in self.stages)
 
     def _segments(self) -> None:
         """Segments' multipliers, value samplers and the draw that puts each lead in one."""
@@ -134,6 +164,8 @@ class Replication:
     def run(self) -> None:
         """Simulate to the horizon; results are read with `sim.results.collect`."""
         env = self.env
+        if self.transitions is not None:
+            self.transitions.start()
         self._open_deals()
         for src in self.scenario.sources:
             env.process(self._arrivals(src))
@@ -184,6 +216,13 @@ class Replication:
         value = self.streams.sampler(src.value, f"value:{src.name}") if src.value else None
         entry = self.by_id[src.enters]
         rate = src.rate
+        tr = self.transitions
+        changing = tr is not None and tr.top_rate[src_index] != rate
+        """The rate changes during the run: arrivals at the highest rate, thinned to the rate of the moment."""
+        if changing:
+            assert tr is not None
+            rate = tr.top_rate[src_index]
+            now_u = self.streams.uniform(f"arrivals-rate:{src.name}")
         if rate <= 0:
             return
         weekly = self._weekly_weights(src.weekly) if src.weekly else None
@@ -196,6 +235,8 @@ class Replication:
                 day = int(env.now // 24) % 7
                 if thin() * top > weekly[(self.calendar.start_date.weekday() + day) % 7]:
                     continue
+            if changing and now_u() * rate >= tr.rate[src_index]:  # type: ignore[union-attr]
+                continue
             self._new_lead(entry, value() if value else 0.0, base | k, src_index)
             k += 1
 
@@ -214,9 +255,10 @@ class Replication:
         first_day = self.calendar.start_date.weekday()
         base, k, week = lead_keys(f"source:{src.name}"), 0, 0
         moves_wins = season.moves_wins
-        while src.rate > 0:
+        tr = self.transitions
+        while (tr.top_rate[src_index] if tr is not None else src.rate) > 0:
             end = 168.0 * (week + 1)
-            rate = src.rate * season.week(week)
+            rate = (tr.rate[src_index] if tr is not None else src.rate) * season.week(week)  # changes: from next week
             peak = rate * top
             while peak > 0:
                 t = env.now + gap() / peak
@@ -300,6 +342,8 @@ class Replication:
                     self.cycle_sum += days
                     self.cycle_n += 1
                     self.cycle.add(days)
+                    if lead.arrival >= 0:
+                        self.timeline.entered(int(lead.arrival // 168), days)
             else:
                 self.lost += 1
             if figures is not None:
@@ -359,7 +403,9 @@ class Replication:
             if segment is not None:
                 effort *= segment.work.get(st.id, 1.0)
             effort_total += effort / worker.speed
-            end = cal.advance(now, effort / worker.rate)
+            ramp = worker.ramp
+            rate = worker.rate if ramp is None else worker.rate * ramp.factor(now - worker.joined)
+            end = cal.advance(now, effort / rate)
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
             yield env.timeout(end - now)
@@ -381,6 +427,8 @@ class Replication:
                 yield env.timeout(st.wait(key, n))
             if self.adjusts:  # people's win rates, quarter-end pushes or segments in this scenario
                 m = worker.win_rate if worker is not None else 1.0
+                if worker is not None and worker.ramp is not None and worker.ramp.win_rate:
+                    m *= worker.ramp.factor(env.now - worker.joined)
                 if lead.season is not None:
                     m *= lead.season.wins(env.now)
                 if lead.segment is not None:
@@ -456,7 +504,7 @@ class Replication:
             w = owner
         else:
             ev = env.event()
-            dispatch.enqueue_own(owner, pool.priority, since, ev, lead)
+            dispatch.enqueue_own(owner, pool.priority, since, ev, lead, pool)
             w = yield ev
         if not lead.workers or w in lead.workers:
             return w
@@ -475,12 +523,14 @@ class Replication:
             return w
         dispatch.release(w, env.now)
         yield env.timeout(self.handoff_delay(lead.key, h))
+        if owner is not None:  # the owner may have left meanwhile: ask again
+            owner = self.owners.owner(lead, pool, env.now, self.warmup) if pool.owner_roles else None
         if owner is not None:
             if owner.free:
                 dispatch.take(owner, env.now)
                 return owner
             ev = env.event()
-            dispatch.enqueue_own(owner, pool.priority, since, ev, lead)  # keeps its place in the queue
+            dispatch.enqueue_own(owner, pool.priority, since, ev, lead, pool)  # keeps its place in the queue
             w2: PersonState = yield ev
             return w2
         w3 = dispatch.pick_free(pool, lead.workers, env.now)
@@ -499,7 +549,7 @@ class Replication:
             self._close_period(t)
 
     def _close_period(self, now: float) -> None:
-        start = self._period_start
+        start = self.period_start
         if now <= start:
             return
         length = now - start
@@ -519,9 +569,16 @@ class Replication:
         tl.won.append(self._period_won)
         tl.revenue.append(self._period_revenue)
         self._period_won, self._period_revenue = 0, 0.0
-        tl.busy.append(self.dispatch.tally(now))
-        tl.available.append([w.calendar.working_hours(start, now) for w in self.workers])
-        self._period_start = now
+        if self.transitions is None:
+            tl.busy.append(self.dispatch.tally(now))
+            tl.available.append([w.calendar.working_hours(start, now) for w in self.workers])
+        else:
+            tl.busy.append(self.dispatch.tally(now, len(self.workers)))
+            open_hours, fte = self.transitions.period(start, now)
+            tl.available.append(open_hours)
+            tl.fte.append(fte)
+            tl.departures.append(sum(1 for t, _ in self.departures if start <= t < now))
+        self.period_start = now
 
     def _sweep_stuck(self) -> None:
         """Count visits still in progress at the horizon, and deals stalled for good, that had become stuck."""

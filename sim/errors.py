@@ -9,11 +9,12 @@ known, the field path, the bad value and what is allowed. The command line exits
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Problem", "SalesSimError", "ScenarioError", "format_path"]
+__all__ = ["Problem", "SalesSimError", "ScenarioError", "format_path", "human_hours", "unknown"]
 
 
 class SalesSimError(Exception):
@@ -60,3 +61,18 @@ class ScenarioError(SalesSimError):
         self.source = source
         self.problems = tuple(problems)
         super().__init__("\n".join(p.describe(source) for p in self.problems))
+
+
+def unknown(what: str, value: object, allowed: list[str], extra: str = "") -> str:
+    """'unknown stage; did you mean proposal?; allowed: ...' (the list in file order)."""
+    close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown {what}{hint}; allowed: {extra}{', '.join(allowed)}"
+
+
+def human_hours(hours: float) -> str:
+    """Hours as a user writes them: 20w, 3d, 36h."""
+    for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0)):
+        if hours >= size and abs(hours / size - round(hours / size)) < 1e-9:
+            return f"{round(hours / size)}{unit}"
+    return f"{hours:g}h"

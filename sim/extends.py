@@ -4,6 +4,7 @@ Merge rules, applied to the base file's data:
 - mappings merge key by key, recursively; a key set to null removes it from the base;
 - `stages` merge by `id` and `sources` by `name`: an entry with a known id patches that entry
   (recursively), `{id: x, remove: true}` drops it, a new id is appended;
+- `changes` (dated changes) are added after the base's: a what-if adds events to its baseline;
 - any other list (people, activities, holidays, ...) replaces the base's list whole.
 The base is itself loaded and checked first (its errors name the base file); a path in `extends` is
 read relative to the folder of the file that names it, as every path in a scenario is, and must stay
@@ -39,6 +40,8 @@ def merge(base: Any, patch: Any, key: str | None = None) -> Any:
             else:
                 out[k] = v
         return out
+    if key == "changes" and isinstance(base, list) and isinstance(patch, list):
+        return [*base, *patch]
     if key in _KEYED and isinstance(base, list) and isinstance(patch, list):
         return _merge_keyed(base, patch, _KEYED[key])
     return patch

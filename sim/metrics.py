@@ -89,6 +89,21 @@ class Timeline:
     """Leads won in each period."""
     revenue: list[float] = field(default_factory=list)
     """Revenue won in each period."""
+    fte: list[list[float]] = field(default_factory=list)
+    """Capacity of each seat in full-time equivalents, per period (kept when the team changes during the run)."""
+    departures: list[int] = field(default_factory=list)
+    """People who left by attrition, per period (kept when the team changes during the run)."""
+    entry_cycle_sum: list[float] = field(default_factory=list)
+    entry_cycle_n: list[int] = field(default_factory=list)
+    """Cycle days summed, and count, of won leads by the calendar week they arrived in (week 0 first)."""
+
+    def entered(self, week: int, days: float) -> None:
+        """A lead that arrived in `week` was won after `days`."""
+        while len(self.entry_cycle_n) <= week:
+            self.entry_cycle_sum.append(0.0)
+            self.entry_cycle_n.append(0)
+        self.entry_cycle_sum[week] += days
+        self.entry_cycle_n[week] += 1
 
 
 @dataclass

@@ -34,8 +34,12 @@ class Owners:
             owners = lead.owners = {}
         for role in pool.owner_roles:
             o = owners.get(role)
-            if o is None:
-                o = owners[role] = self._assign(lead, role, [w for w in pool.people if w.role == role], pool.key)
+            if o is None or not o.present:
+                if o is not None and lead.open:  # its owner left: the deal passes on
+                    o.open_deals -= 1
+                heir = o.successor if o is not None else None
+                o = owners[role] = (heir if heir is not None and heir.present and heir in pool.people_set
+                                    else self._assign(lead, role, [w for w in pool.people if w.role == role], pool.key))
                 if lead.open:
                     o.open_deals += 1
                     if now >= warmup:
@@ -43,6 +47,23 @@ class Owners:
             if o in pool.people_set:
                 return o
         return None
+
+    def hand_over(self, lead: Lead, role: str, pool: Pool, leaver: PersonState) -> PersonState | None:
+        """A waiting lead whose owner left: its new owner in `pool` (the leaver's successor if they work
+        there, else by the role's routing), or None when nobody of the role is left there (it waits in the
+        pool's queue for whoever comes)."""
+        owners: Any = lead.owners
+        if lead.open:
+            leaver.open_deals -= 1
+        del owners[role]
+        if role not in pool.owner_roles:
+            return None
+        heir = leaver.successor
+        o = owners[role] = (heir if heir is not None and heir.present and heir in pool.people_set
+                            else self._assign(lead, role, [w for w in pool.people if w.role == role], pool.key))
+        if lead.open:
+            o.open_deals += 1
+        return o
 
     def _assign(self, lead: Lead, role: str, people: list[PersonState], key: str) -> PersonState:
         how = self.routing[role]

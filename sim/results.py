@@ -18,7 +18,7 @@ from sim.schema import Scenario
 from sim.stability import stability
 from sim.stats import Stat, stat
 from sim.summary import PersonFigures, RoleFigures, Summary
-from sim.team import build_team, focus_limit
+from sim.team import Team, focus_limit, seats
 
 __all__ = ["GROUP_MEASURES", "KPIS", "OWNER_MEASURES", "STAGE_MEASURES", "collect", "summarize"]
 
@@ -96,11 +96,8 @@ def collect(rep: Replication) -> ReplicationResult:
         "late_checkin_share": _ratio(cb.late_checkins, cb.checkins),
     }
     flows = {st.id: {k: float(v) for k, v in st.tally.flows.items()} for st in rep.stages}
-    owners = {wk.name: {
-        "owned": float(wk.owned), "won": float(wk.won), "won_per_week": wk.won / weeks,
-        "revenue_per_week": wk.revenue / weeks, "win_rate": _ratio(wk.won, wk.won + wk.lost),
-        "cycle_time_days": _ratio(wk.cycle_sum, wk.cycle_n), "open_deals": float(wk.open_deals),
-    } for wk in rep.workers if wk.role in rep.routing}
+    occupants = rep.transitions.seats if rep.transitions is not None else [[wk] for wk in rep.workers]
+    owners = {seat[0].name: _owner_figures(seat, weeks) for seat in occupants if seat[0].role in rep.routing}
 
     def group(f: Any) -> dict[str, float | None]:
         return {"leads_per_week": f.arrived / weeks, "won_per_week": f.won / weeks,
@@ -113,6 +110,16 @@ def collect(rep: Replication) -> ReplicationResult:
                              sources, segments)
 
 
+def _owner_figures(seat: Sequence[Any], weeks: float) -> dict[str, float | None]:
+    """An owner's figures; a seat's replacements (attrition) are added to it."""
+    def total(attr: str) -> float:
+        return float(sum(getattr(w, attr) for w in seat))
+    won, lost = total("won"), total("lost")
+    return {"owned": total("owned"), "won": won, "won_per_week": won / weeks,
+            "revenue_per_week": total("revenue") / weeks, "win_rate": _ratio(won, won + lost),
+            "cycle_time_days": _ratio(total("cycle_sum"), total("cycle_n")), "open_deals": total("open_deals")}
+
+
 def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: int) -> Summary:
     """Every measure as a mean with its 95% CI over the replications."""
     def over(get: Any) -> list[float | None]:
@@ -123,7 +130,7 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
     kpis["cycle_time_days"] = dataclasses.replace(kpis["cycle_time_days"], p50=p50, p90=p90)
     stages = {s.id: {m: stat(over(lambda r, s=s, m=m: r.stages[s.id][m]), _bounds(m)) for m in STAGE_MEASURES}
               for s in scenario.stages}
-    team = build_team(scenario)
+    team = Team(seats(scenario))
     threshold = scenario.overload_threshold
     staff = {}
     for m in team.people:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.changes import fold
 from sim.checks import check_scenario
 from sim.errors import Problem, ScenarioError
 from sim.extends import resolve_extends
@@ -116,7 +117,7 @@ def scenario_from_data(data: Any, source: str = "<scenario>", lines: Lines | Non
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError(source, [_with_line(p, lines) for p in problems])
-    return scenario
+    return fold(scenario)
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -8,6 +8,7 @@ Shapes, units and value ranges are checked here, field by field. Checks that nee
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import unicodedata
 from typing import Annotated, Any, Literal, get_args
 
@@ -23,9 +24,10 @@ from pydantic import (
 )
 
 from sim.distributions import AmountDist, DurationDist, EffortDist
-from sim.units import Duration, Rate
+from sim.units import Duration, Rate, parse_duration
 
 __all__ = [
+    "CHANGE_KINDS",
     "DEFAULT_START",
     "MAX_COUNT",
     "MAX_PEOPLE",
@@ -35,8 +37,10 @@ __all__ = [
     "TERMINALS",
     "WEEKDAYS",
     "Activity",
+    "Attrition",
     "Batch",
     "Calendar",
+    "Change",
     "CheckIn",
     "Churn",
     "Customers",
@@ -50,12 +54,17 @@ __all__ = [
     "Person",
     "Probability",
     "QuarterEnd",
+    "Ramp",
+    "Responsibilities",
     "Role",
+    "RoleCalendar",
     "Scenario",
     "Segment",
     "SegmentStage",
     "Source",
+    "SourceRate",
     "Stage",
+    "StageOutcomes",
     "Weekday",
 ]
 
@@ -219,6 +228,50 @@ class Source(_Section):
         return self.monthly is not None or self.quarter_end is not None or self.dispersion != 1.0
 
 
+
+class Ramp(_Section):
+    """A new person's productivity over their first weeks: the share of a full person's work they do in an
+    hour (work takes 1/share as long), in steps (`curve`) or growing evenly from `start` to 1."""
+
+    weeks: float = Field(gt=0, le=520, description="weeks until full productivity")
+    curve: list[float] | None = Field(None, min_length=1, max_length=520, description="productivity in equal steps "
+                                      "over `weeks`, e.g. [0.25, 0.5, 0.75, 1.0]: non-decreasing, each in (0, 1]")
+    start: float | None = Field(None, gt=0, le=1, description="linear form: productivity on the first day, growing "
+                                "evenly to 1 at `weeks`")
+    win_rate: bool = Field(False, description="also multiply their chance to advance a lead by the same share")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Ramp:
+        if (self.curve is None) == (self.start is None):
+            raise ValueError("give `curve` (steps, e.g. [0.25, 0.5, 0.75, 1.0]) or `start` (linear from that share "
+                             "to 1), one of them")
+        c = self.curve or []
+        bad = next((x for x in c if not 0 < x <= 1), None)
+        if bad is not None:
+            raise ValueError(f"curve value {bad:g}: each step is a share of full productivity, in (0, 1]")
+        if any(b < a for a, b in itertools.pairwise(c)):
+            raise ValueError(f"the curve {c} decreases: a new person does not get slower as they learn")
+        return self
+
+    def factor(self, hours_in: float) -> float:
+        """Productivity `hours_in` hours after joining (1.0 once ramped up)."""
+        span = self.weeks * 168.0
+        if hours_in >= span:
+            return 1.0
+        if self.curve is not None:
+            return self.curve[min(int(max(hours_in, 0.0) / span * len(self.curve)), len(self.curve) - 1)]
+        start = self.start or 1.0
+        return start + (1.0 - start) * max(hours_in, 0.0) / span
+
+
+class Attrition(_Section):
+    """People of a role leave at random; each is replaced after a hiring delay by a new person who ramps."""
+
+    per_year: float = Field(ge=0, le=12, description="departures per person-year (0.25: a quarter of the role a year)")
+    backfill_after: Duration | None = Field(None, ge=0, description="time until a replacement starts, e.g. 8w "
+                                            "(left out: nobody is replaced)")
+    ramp: Ramp | None = Field(None, description="the replacement's ramp (default: the role's `ramp`)")
+
 class Role(_Section):
     """A kind of staff: bdr, rep, closer, retention (names are the user's)."""
 
@@ -237,6 +290,8 @@ class Role(_Section):
         None, description="how owners are chosen (routing: owner): in turn (default), at random by people's "
         "`share`, the one with the fewest open deals, or in turn among those whose `segments` (territory) "
         "include the lead's segment")
+    ramp: Ramp | None = Field(None, description="how people who join this role later (changes, replacements) ramp up")
+    attrition: Attrition | None = None
 
     @model_validator(mode="after")
     def _assign_needs_owners(self) -> Role:
@@ -260,6 +315,8 @@ class Person(_Section):
     speed: float = Field(1.0, gt=0, le=10, description="work multiplier: 1.25 does the same work in 80% of the time")
     win_rate: float = Field(1.0, gt=0, le=10, description="multiplier on the chance that a stage this person "
                             "finishes advances the lead (the other outcomes scaled to keep the sum 1)")
+    ramp: Ramp | None = Field(None, description="a new hire ramping up from the start (or from when they join, in "
+                              "`changes`; default there: the role's ramp)")
 
 
 class Activity(_Section):
@@ -305,6 +362,18 @@ class Outcome(_Section):
         return self
 
 
+def _outcome_table(o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
+    if not o:
+        raise ValueError("at least one outcome is needed (a stage id, won, lost or stalled)")
+    total = sum(v.p if isinstance(v, Outcome) else v for v in o.values())
+    if abs(total - 1) > 1e-9:
+        raise ValueError(f"probabilities sum to {total:.6g}; they must sum to 1")
+    misplaced = [t for t, v in o.items() if isinstance(v, Outcome) and v.to is not None and t != STALLED]
+    if misplaced:
+        raise ValueError(f"outcome {misplaced[0]!r}: `to` is for `stalled` only (a stalled deal revived later)")
+    return o
+
+
 class Stage(_Section):
     """A step of the sales-process map."""
 
@@ -332,15 +401,7 @@ class Stage(_Section):
     @field_validator("outcomes")
     @classmethod
     def _sums_to_one(cls, o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
-        if not o:
-            raise ValueError("at least one outcome is needed (a stage id, won, lost or stalled)")
-        total = sum(v.p if isinstance(v, Outcome) else v for v in o.values())
-        if abs(total - 1) > 1e-9:
-            raise ValueError(f"probabilities sum to {total:.6g}; they must sum to 1")
-        misplaced = [t for t, v in o.items() if isinstance(v, Outcome) and v.to is not None and t != STALLED]
-        if misplaced:
-            raise ValueError(f"outcome {misplaced[0]!r}: `to` is for `stalled` only (a stalled deal revived later)")
-        return o
+        return _outcome_table(o)
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -461,6 +522,127 @@ class OpenDeal(_Section):
         return self
 
 
+def _when(value: Any) -> Any:
+    """A change's `at`: a date (2027-03-01) or calendar time from the start (10w)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10 and value.strip()[4:5] == "-":
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"cannot read {value!r} as a date (YYYY-MM-DD)") from None
+    return parse_duration(value)
+
+
+When = Annotated[float | dt.date, BeforeValidator(_when),
+                 WithJsonSchema({"type": "string", "examples": ["2027-03-01", "10w"],
+                                 "description": "a date, or calendar time from the start"})]
+
+
+class Responsibilities(_Section):
+    """Stages a person takes on or gives up."""
+
+    person: str
+    add: list[str] = Field(default_factory=list, max_length=MAX_STAGES)
+    remove: list[str] = Field(default_factory=list, max_length=MAX_STAGES)
+
+    @model_validator(mode="after")
+    def _something(self) -> Responsibilities:
+        if not self.add and not self.remove:
+            raise ValueError("give the stages to `add` or `remove` (or both)")
+        both = set(self.add) & set(self.remove)
+        if both:
+            raise ValueError(f"stage {sorted(both)[0]!r} is both added and removed")
+        return self
+
+
+class RoleCalendar(_Section):
+    """A role's working hours change (e.g. the inbound desk starts covering evenings)."""
+
+    role: str
+    calendar: Literal["always"] | Calendar
+
+
+class SourceRate(_Section):
+    """A source's arrival rate changes (a campaign starts, a channel is cut)."""
+
+    source: str
+    rate: Rate = Field(ge=0, description="the new mean arrivals, e.g. 150/week")
+
+
+class StageOutcomes(_Section):
+    """A stage's outcomes change, e.g. a new step (a stage nobody reached before) is put in the flow."""
+
+    stage: str
+    outcomes: dict[str, Probability | Outcome]
+
+    @field_validator("outcomes")
+    @classmethod
+    def _sums_to_one(cls, o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
+        return _outcome_table(o)
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        return {t: v.p if isinstance(v, Outcome) else v for t, v in self.outcomes.items()}
+
+
+CHANGE_KINDS = ("joins", "leaves", "responsibilities", "calendar", "source", "stage")
+
+
+class Change(_Section):
+    """One thing that changes on a date: a person joins or leaves, responsibilities move, a role's
+    working hours, a source's rate or a stage's outcomes change. Exactly one of the kinds."""
+
+    at: When = Field(description="a date (2027-03-01) or calendar time from the start (10w)")
+    note: Name | None = Field(None, description="label on the timeline (default: what changes)")
+    joins: Person | None = Field(None, description="a new person (their `ramp` defaults to the role's)")
+    leaves: str | None = Field(None, description="name of a person who leaves")
+    to: str | None = Field(None, description="leaves only: the person of the same role who takes over their open work "
+                           "and owned deals (default: their queues go to the pool, owned deals to new owners by the "
+                           "role's routing)")
+    responsibilities: Responsibilities | None = None
+    calendar: RoleCalendar | None = None
+    source: SourceRate | None = None
+    stage: StageOutcomes | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Change:
+        given = [k for k in CHANGE_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(CHANGE_KINDS)} per change"
+                             + (f" (this one has {', '.join(given)})" if given else ""))
+        if self.to is not None and self.leaves is None:
+            raise ValueError("`to` names who takes over the open work of a person who `leaves`")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CHANGE_KINDS if getattr(self, k) is not None)
+
+    @property
+    def label(self) -> str:
+        """What the timeline says at this change."""
+        if self.note:
+            return self.note
+        if self.joins is not None:
+            return f"{self.joins.name} joins"
+        if self.leaves is not None:
+            return f"{self.leaves} leaves"
+        if self.responsibilities is not None:
+            r = self.responsibilities
+            parts = ([f"+{', '.join(r.add)}"] if r.add else []) + ([f"-{', '.join(r.remove)}"] if r.remove else [])
+            return f"{r.person}: {' '.join(parts)}"
+        if self.calendar is not None:
+            return f"{self.calendar.role}: new hours"
+        if self.source is not None:
+            return f"{self.source.source}: new rate"
+        assert self.stage is not None
+        return f"{self.stage.stage}: new outcomes"
+
+
+
 class Kpis(_Section):
     """How the headline figures are counted."""
 
@@ -492,6 +674,14 @@ class Scenario(_Section):
     pipeline: str | list[OpenDeal] | None = Field(
         None, description="today's open deals: a CSV file (id, stage, entered or age, owner, value, segment; path "
         "relative to this file) or a list; the run starts with them in place and forecasts from there")
+    changes: list[Change] | None = Field(None, max_length=10_000, description="what changes on which date: people "
+                                         "join and leave, responsibilities move, hours, rates and outcomes change")
+
+    def hours_at(self, change: Change) -> float:
+        """When a change happens, in hours from the start."""
+        if isinstance(change.at, dt.date):
+            return 24.0 * (change.at - self.start_date).days
+        return float(change.at)
 
     def open_deals(self) -> tuple[OpenDeal, ...]:
         """The open pipeline (after loading, a CSV file has been read into deals)."""

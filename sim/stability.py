@@ -24,7 +24,7 @@ from sim.distributions import mean_of
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 from sim.stats import Stat, stat
-from sim.team import Team, build_team
+from sim.team import Team, seats
 
 __all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "GrowingQueue", "Stability", "stability"]
 
@@ -91,7 +91,7 @@ def _slope(ys: Sequence[float], xs: Sequence[float]) -> float:
 def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> Stability:
     """Whether the run has a steady state, and if not, who and where."""
     warmup = sc.warmup
-    team = build_team(sc)
+    team = Team(seats(sc))
     loads: dict[str, list[float]] = {}
     growth: dict[str, list[float]] = {st.id: [] for st in sc.stages}
     level: dict[str, list[float]] = {st.id: [] for st in sc.stages}

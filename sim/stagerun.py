@@ -46,6 +46,7 @@ class StageRun:
     def __init__(self, spec: Stage, streams: Streams, pools: list[Pool], keyed: bool) -> None:
         self.spec = spec
         self.id = spec.id
+        self.keyed = keyed
         self.tally = StageTally()
         dist: Callable[[object, str], Draw] = streams.keyed if keyed else streams.by_customer
         uniform: Callable[[str], Draw] = streams.keyed_uniform if keyed else streams.by_customer_uniform
@@ -83,6 +84,16 @@ class StageRun:
             self.cooled = by_id.get(self.cooled, self.cooled)
         if self.revive_to is not None:
             self.revive_to = by_id[self.revive_to]
+
+    def new_outcomes(self, spec: Stage, streams: Streams, by_id: dict[str, StageRun]) -> None:
+        """Decide by `spec`'s outcomes from now on (a dated change); the same random streams."""
+        fresh = StageRun(spec, streams, [a.pool for a in self.acts], self.keyed)
+        fresh.link(by_id)
+        self.spec = spec
+        self.targets, self.cum, self._cum_for = fresh.targets, fresh.cum, {}
+        self.after, self.revive_to, self.stalls = fresh.after, fresh.revive_to, fresh.stalls
+        self.customer_side = spec.wait is not None or bool(self.after)
+        self._open = None
 
     def choose(self, waited: float, key: int, n: int, win_rate: float = 1.0) -> tuple[Any, bool]:
         """The outcome of lead `key`'s n-th visit, whose first touch came `waited` hours after arrival;

@@ -9,10 +9,11 @@ activity's role).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sim.schema import Activity, Scenario, Stage
+from sim.schema import Activity, Person, Scenario, Stage
 
-__all__ = ["DEFAULT_FOCUS_LIMIT", "Team", "TeamPerson", "build_team", "default_stages", "focus_limit"]
+__all__ = ["DEFAULT_FOCUS_LIMIT", "Team", "TeamPerson", "build_team", "default_stages", "focus_limit", "seats"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class TeamPerson:
     win_rate: float = 1.0
     segments: tuple[str, ...] | None = None
     """Their territory under `assign: by_segment` (None: every segment)."""
+    ramp: Any = None
+    """Their `sim.schema.Ramp` (None: fully productive from the start)."""
+    joins: float = 0.0
+    """Hours from the start until they join (0: on the team from the start)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,28 @@ class Team:
 
     def of_role(self, role: str) -> tuple[TeamPerson, ...]:
         return tuple(m for m in self.people if m.role == role)
+
+
+def _person(scenario: Scenario, p: Person, share: float, joins: float = 0.0, ramp: Any = None) -> TeamPerson:
+    stages = tuple(p.stages) if p.stages is not None else default_stages(scenario, p.role)
+    return TeamPerson(p.name, p.role, stages, p.capacity * share, named=True,
+                      share=p.share if p.share is not None else 1.0, speed=p.speed, win_rate=p.win_rate,
+                      segments=tuple(p.segments) if p.segments is not None else None,
+                      ramp=p.ramp if p.ramp is not None else ramp, joins=joins)
+
+
+def seats(scenario: Scenario) -> tuple[TeamPerson, ...]:
+    """Everyone who is ever on the team: the people at the start, then those who join in `changes` (with
+    the role's ramp unless they have their own). Results list people in this order, one per seat: a
+    seat's replacements after attrition are counted under it."""
+    out = list(build_team(scenario).people)
+    for c in scenario.changes or ():
+        p = c.joins
+        if p is not None:
+            role = scenario.roles[p.role]
+            share = (role.hours_per_week / scenario.role_hours_per_week(p.role)) if role.hours_per_week else 1.0
+            out.append(_person(scenario, p, share, scenario.hours_at(c), role.ramp))
+    return tuple(out)
 
 
 def default_stages(scenario: Scenario, role: str) -> tuple[str, ...]:
@@ -65,11 +92,7 @@ def build_team(scenario: Scenario) -> Team:
         if role_name in listed:
             for p in scenario.people or ():
                 if p.role == role_name:
-                    stages = tuple(p.stages) if p.stages is not None else default_stages(scenario, role_name)
-                    people.append(TeamPerson(p.name, role_name, stages, p.capacity * share, named=True,
-                                             share=p.share if p.share is not None else 1.0, speed=p.speed,
-                                             win_rate=p.win_rate,
-                                             segments=tuple(p.segments) if p.segments is not None else None))
+                    people.append(_person(scenario, p, share))
         else:
             stages = default_stages(scenario, role_name)
             people.extend(TeamPerson(f"{role_name}-{i + 1}", role_name, stages, share, named=False)
