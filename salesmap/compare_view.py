@@ -11,6 +11,7 @@ from rich.text import Text
 
 from salesmap.tables import KPI_LABELS, kpi_label, shown
 from sim.compare import RATES, Change, material_changes
+from sim.transition import transition_words
 
 __all__ = ["MEASURE_WORDS", "print_comparison"]
 
@@ -94,6 +95,11 @@ def print_comparison(comp: dict[str, Any], console: Console) -> None:
                 console.print(_change_text(c))
         else:
             console.print(Text("  No material change at any stage or role."))
+        tr = comp.get("transitions", {}).get(n)
+        if tr:
+            console.print(Text("  The transition (paired running total from the first measured week):", style="bold"))
+            for m, what in (("won", "wins"), ("revenue", "revenue")):
+                console.print(Text("  " + transition_words(tr[m], what)))
         only = [f"{s} ({v['only_in']} only)" for s, v in comp["deltas"][n]["stages"].items() if "only_in" in v]
         if only:
             console.print(Text(f"  stages in one scenario only: {', '.join(only)}"))

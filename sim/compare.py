@@ -14,6 +14,8 @@ from typing import Any
 from sim.results import KPIS, STAGE_MEASURES
 from sim.runner import RunResult
 from sim.stats import Delta, Verdict, paired_delta
+from sim.transition import SERIES, transition_cost
+from sim.transitions import has_transitions
 
 __all__ = ["BETTER", "Change", "Deltas", "compare", "comparison", "delta", "material_changes", "rank", "rank_reason"]
 
@@ -124,10 +126,21 @@ def comparison(results: dict[str, RunResult], base: str) -> dict[str, Any]:
     first = results[base]
     deltas = {name: compare(first, r) for name, r in results.items() if name != base}
     ranking = rank(deltas)
-    return {"baseline": base, "replications": len(first.replications), "seed": first.seed,
-            "scenarios": {name: r.summary.json() for name, r in results.items()},
-            "deltas": {n: d.json() for n, d in deltas.items()}, "ranking": ranking,
-            "ranking_reasons": {n: rank_reason(deltas[n]) for n in ranking}}
+    out = {"baseline": base, "replications": len(first.replications), "seed": first.seed,
+           "scenarios": {name: r.summary.json() for name, r in results.items()},
+           "deltas": {n: d.json() for n, d in deltas.items()}, "ranking": ranking,
+           "ranking_reasons": {n: rank_reason(deltas[n]) for n in ranking}}
+    transitions = {n: {m: transition_cost(first.replications, r.replications, r.scenario.warmup, m).json()
+                       for m in SERIES}
+                   for n, r in results.items() if n != base and _pairable(first, r)
+                   and (has_transitions(r.scenario) or has_transitions(first.scenario))}
+    if transitions:
+        out["transitions"] = transitions
+    return out
+
+
+def _pairable(a: RunResult, b: RunResult) -> bool:
+    return a.replications[0].timeline.starts == b.replications[0].timeline.starts
 
 
 COUNTS = ("advanced", "lost", "stuck", "handoffs", "lost_cooled", "lost_handoff")

@@ -19,6 +19,7 @@ from sim.stability import stability
 from sim.stats import Stat, stat
 from sim.summary import PersonFigures, RoleFigures, Summary
 from sim.team import Team, focus_limit, seats
+from sim.weekly import weekly
 
 __all__ = ["GROUP_MEASURES", "KPIS", "OWNER_MEASURES", "STAGE_MEASURES", "collect", "summarize"]
 
@@ -154,7 +155,8 @@ def summarize(scenario: Scenario, results: Sequence[ReplicationResult], seed: in
         stability=stability(scenario, results),
         cycle_time_from=scenario.kpis.cycle_time_from if scenario.kpis else None,
         sources=groups(lambda r: r.sources), segments=groups(lambda r: r.segments) if scenario.segments else None,
-        forecast=forecast(scenario, results, [(m.name, m.role) for m in team.people]))
+        forecast=forecast(scenario, results, [(m.name, m.role) for m in team.people]),
+        weekly=weekly(scenario, results, [(m.name, m.role) for m in team.people]))
 
 
 

@@ -11,6 +11,9 @@ answers, and a manager must be told so. Two signs, both measured:
   replication; a slope whose 95% interval excludes zero, that adds at least a quarter of the stage's
   average (and 5 leads) over the run, behind people who are 95% busy or more, is a queue that grows
   without bound (a pipeline still filling after a short warm-up grows too, but its people are free).
+
+A team that changes during the run (`sim.transitions`) is judged by its queues only, from its last dated
+change on: equal shares of a team whose members come and go say nothing about any one person.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 from sim.stats import Stat, stat
 from sim.team import Team, seats
+from sim.transitions import has_transitions
 
 __all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "GrowingQueue", "Stability", "stability"]
 
@@ -91,6 +95,9 @@ def _slope(ys: Sequence[float], xs: Sequence[float]) -> float:
 def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> Stability:
     """Whether the run has a steady state, and if not, who and where."""
     warmup = sc.warmup
+    changing = has_transitions(sc)
+    if sc.changes:  # judge the team as it is after its last dated change
+        warmup = max(warmup, max(sc.hours_at(c) for c in sc.changes))
     team = Team(seats(sc))
     loads: dict[str, list[float]] = {}
     growth: dict[str, list[float]] = {st.id: [] for st in sc.stages}
@@ -98,12 +105,12 @@ def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> Stability:
     span = 0.0
     for r in results:
         tl = r.timeline
-        measured = [i for i, s in enumerate(tl.starts) if s >= warmup]
+        measured = [i for i, s in enumerate(tl.starts) if s >= warmup] or [len(tl.starts) - 1]
         hours = sum(tl.ends[i] - tl.starts[i] for i in measured)
         weeks = hours / 168 or 1.0
         span = weeks
         offered = _offered(sc, team, r, weeks)
-        for j, name in enumerate(r.staff):
+        for j, name in enumerate(r.staff if not changing else ()):  # equal shares of a team that changes: no
             open_hours = sum(tl.available[i][j] for i in measured) / weeks
             loads.setdefault(name, []).append(offered[name] / open_hours if open_hours else math.inf)
         mids = [(tl.starts[i] + tl.ends[i]) / 2 / 168 for i in measured]
@@ -113,7 +120,7 @@ def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> Stability:
             level[st.id].append(math.fsum(ys) / len(ys) if ys else 0.0)
     people = {n: stat(v) for n, v in loads.items()
               if all(math.isfinite(x) for x in v) and (stat(v).mean or 0.0) > LOAD_LIMIT}
-    busy = {n: math.fsum(r.staff[n] for r in results) / len(results) for n in loads}
+    busy = {n: math.fsum(r.staff[n] for r in results) / len(results) for n in results[0].staff}
     queues = {}
     for st in sc.stages:
         s = stat(growth[st.id])

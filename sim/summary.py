@@ -14,6 +14,7 @@ from typing import Any
 from sim.forecast import Forecast
 from sim.stability import Stability
 from sim.stats import Stat
+from sim.weekly import Weekly
 
 __all__ = ["PersonFigures", "RoleFigures", "Summary"]
 
@@ -82,6 +83,8 @@ class Summary:
     """Segment -> `sim.results.GROUP_MEASURES` of its leads (scenarios with segments)."""
     forecast: Forecast | None = None
     """Week by week from today's open pipeline (scenarios with `pipeline`)."""
+    weekly: Weekly | None = None
+    """Week by week while the team changes (scenarios with changes, ramping people or attrition)."""
 
     def kpi(self, name: str) -> float | None:
         """A headline figure's mean."""
@@ -110,4 +113,5 @@ class Summary:
             "sources": {n: _stats(g) for n, g in self.sources.items()},
             "segments": {n: _stats(g) for n, g in self.segments.items()} if self.segments is not None else None,
             "forecast": self.forecast.json() if self.forecast is not None else None,
+            "weekly": self.weekly.json() if self.weekly is not None else None,
         }

@@ -13,7 +13,7 @@ import json
 import math
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,10 +29,10 @@ from pydantic import (
 from sim.errors import SalesSimError, format_path
 from sim.folder import plain_name
 
-__all__ = ["Band", "Change", "ComparisonFile", "Delta", "DeltaSet", "ForecastPart", "FrontierRow", "Kpis", "Money",
-           "RecommendationFile",
-           "ReportError", "RoleRow", "Stability", "StaffRound", "StaffRow", "StaffingFile", "StageStats", "Stat",
-           "SummaryFile", "Validation", "read_results_file", "sub_folder"]
+__all__ = ["Band", "Change", "ChangeMark", "ComparisonFile", "Delta", "DeltaSet", "ForecastPart", "FrontierRow",
+           "GapBand", "Kpis", "Money", "RecommendationFile", "ReportError", "RoleRow", "Stability", "StaffRound",
+           "StaffRow", "StaffingFile", "StageStats", "Stat", "SummaryFile", "TransitionSeries", "Validation",
+           "WeeklyPart", "read_results_file", "sub_folder"]
 
 MAX_FILE_BYTES = 200_000_000
 
@@ -137,6 +137,52 @@ class ForecastPart(_Part):
         return self
 
 
+class GapBand(_Part):
+    """A band with weeks that have no figure (null)."""
+
+    mean: list[Number | None]
+    low: list[Number | None]
+    high: list[Number | None]
+
+
+class ChangeMark(_Part):
+    day: Number
+    what: Text
+
+
+class WeeklyPart(_Part):
+    start_day: list[Number] = Field(max_length=100_000)
+    fte: dict[Text, Band]
+    utilization: dict[Text, GapBand]
+    won: Band
+    cycle_time: GapBand
+    changes: list[ChangeMark] = Field(default_factory=list, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _same_length(self) -> WeeklyPart:
+        n = len(self.start_day)
+        bands: list[Band | GapBand] = [self.won, self.cycle_time, *self.fte.values(), *self.utilization.values()]
+        for band in bands:
+            if not len(band.mean) == len(band.low) == len(band.high) == n:
+                raise ValueError("weekly: every series must have one value per week")
+        return self
+
+
+class TransitionSeries(_Part):
+    start_day: list[Number] = Field(max_length=100_000)
+    cumulative: Band
+    cost: Stat | None = None
+    dip_day: Number | None = None
+    break_even_day: Number | None = None
+
+    @model_validator(mode="after")
+    def _same_length(self) -> TransitionSeries:
+        c = self.cumulative
+        if not len(c.mean) == len(c.low) == len(c.high) == len(self.start_day):
+            raise ValueError("transitions: the running total must have one value per week")
+        return self
+
+
 class SummaryFile(_Part):
     replications: StrictInt = Field(ge=1)
     seed: StrictInt = Field(ge=0)
@@ -152,6 +198,7 @@ class SummaryFile(_Part):
     stability: Stability | None = None
     stage_names: dict[Text, Text] = Field(default_factory=dict)
     forecast: ForecastPart | None = None
+    weekly: WeeklyPart | None = None
     sources: dict[Text, dict[Text, Stat]] = Field(default_factory=dict)
     segments: dict[Text, dict[Text, Stat]] | None = None
 
@@ -177,6 +224,7 @@ class ComparisonFile(_Part):
     scenarios: dict[Text, SummaryFile]
     deltas: dict[Text, DeltaSet]
     folders: dict[Text, Text] = Field(default_factory=dict)
+    transitions: dict[Text, dict[Literal["won", "revenue"], TransitionSeries]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> ComparisonFile:

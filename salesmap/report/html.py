@@ -33,11 +33,13 @@ from salesmap.report.files import (
 )
 from salesmap.report.layout import layout
 from salesmap.report.mapdraw import draw_map
+from salesmap.report.timeline import timeline_chart, transition_chart
 from sim.errors import SalesSimError
 from sim.output import write_text
 from sim.scenario import load_scenario
 from sim.schema import Scenario
 from sim.team import build_team, focus_limit
+from sim.transition import transition_words
 
 __all__ = ["ReportError", "compare_report", "map_html", "map_page", "optimize_report", "report_for",
            "responsibility_grid", "run_report", "run_sections", "staff_report"]
@@ -277,6 +279,8 @@ def run_sections(folder: Path, sc: Scenario, summary: dict[str, Any]) -> str:
               ("wip", wip_chart(_weekly_wip(folder, [s.id for s in sc.stages]), summary["warmup_days"]))]
     if isinstance(summary.get("forecast"), dict):
         charts.insert(0, ("forecast", forecast_chart(summary["forecast"])))
+    if isinstance(summary.get("weekly"), dict):
+        charts.insert(0, ("timeline", timeline_chart(summary["weekly"])))
     figs = "".join(f'<figure data-chart="{n}">{svg}</figure>' for n, svg in charts)
     return (f'<section><h2>The sales-process map</h2><figure class="map" data-chart="map">'
             f"{draw_map(sc, summary)}</figure></section>"
@@ -334,6 +338,11 @@ def compare_report(folder: Path, into: Path | None = None) -> Path:
              + " &gt; ".join(_e(n) for n in comp["ranking"]) + "</p>",
              '<section><h2>Differences against the base</h2><figure data-chart="forest">'
              + forest_chart(comp, [k for k, _, _ in KPIS]) + "</figure>" + _delta_table(comp) + "</section>"]
+    for name, tr in comp.get("transitions", {}).items():
+        chart = transition_chart(tr, base, name, _marks_of(comp, name))
+        parts.append(f"<section><h2>The transition: {_e(name)}</h2><p>{_e(transition_words(tr['won'], 'wins'))}"
+                     f"</p><p>{_e(transition_words(tr['revenue'], 'revenue'))}</p>"
+                     f'<figure data-chart="transition">{chart}</figure></section>')
     shared = _wait_scale(list(comp["scenarios"].values()))
     parts.append(f'<p class="meta">The maps share one shading scale: darkest = {shared:.0f} h of waiting.</p>')
     for name, sub in comp.get("folders", {}).items():
@@ -350,6 +359,12 @@ def compare_report(folder: Path, into: Path | None = None) -> Path:
     out = (into or folder) / "report.html"
     write_text(out, _page(f"salesmap: {base} compared", "".join(parts)))
     return out
+
+
+def _marks_of(comp: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The what-if's dated changes, to mark on its transition chart."""
+    weekly = comp["scenarios"][name].get("weekly") or {}
+    return list(weekly.get("changes") or [])
 
 
 def _wait_scale(summaries: list[dict[str, Any]]) -> float:
