@@ -77,6 +77,9 @@ class Settings:
     node_limit: int | None = DEFAULT_NODE_LIMIT
     """Branch-and-bound nodes per solve: deterministic, so the same command gives the same plan
     whatever else the machine is doing."""
+    effective: float | None = None
+    """Hours from the start when the plan takes effect (dated changes, in-flight deals handed over);
+    None: as if it had always been so."""
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,22 @@ __all__ = ["Verification", "apply_plan", "describe_changes", "judge", "max_utili
            "with_busiest"]
 
 
-def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str) -> tuple[dict[str, Any], Scenario]:
-    """The scenario's data with every person listed and responsible for the plan's stages."""
+def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
+               effective: float | None = None) -> tuple[dict[str, Any], Scenario]:
+    """The scenario's data with every person listed and responsible for the plan's stages; with `effective`
+    (hours from the start), the same as dated changes of responsibilities then, leads in flight included."""
     team = build_team(sc)
     new = copy.deepcopy(data)
+    if effective is not None:
+        moves = []
+        for m in team.people:
+            now, then = set(m.stages), set(plan.responsibilities[m.name])
+            if now != then:
+                moves.append({"at": f"{effective:g}h", "responsibilities": {
+                    "person": m.name, "add": [s for s in plan.responsibilities[m.name] if s not in now],
+                    "remove": [s for s in m.stages if s not in then]}})
+        new["changes"] = [*(new.get("changes") or []), *moves]
+        return new, scenario_from_data(new, source)
     people = []
     for m in team.people:
         entry: dict[str, Any] = {"name": m.name, "role": m.role, "stages": list(plan.responsibilities[m.name])}

@@ -104,7 +104,7 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
             continue
         if progress is not None:
             progress(f"simulating the plan with {plan.changes} change(s)")
-        new_data, new_sc = apply_plan(sc, data, plan, "recommended.yaml")
+        new_data, new_sc = apply_plan(sc, data, plan, "recommended.yaml", st.effective)
         v = verify(st.objective, before, new_sc, gates)
         if v.before is not None and len(v.before.replications) > len(before.replications):
             before = v.before  # more replications were needed: later plans start from them

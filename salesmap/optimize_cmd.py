@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,11 @@ from salesmap.tables import money_line
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
 from sim.runner import simulate, start_workers
-from sim.scenario import load_scenario_with_data
+from sim.scenario import load_scenario_with_data, scenario_from_data
 from sim.schema import Scenario
 from sim.stats import stat
+from sim.transition import SERIES, transition_cost, transition_words
+from sim.units import parse_duration
 
 __all__ = ["OptimizeError", "add_parser", "handoffs", "run_optimize"]
 
@@ -58,6 +61,9 @@ def add_parser(sub: Any) -> None:
                     "(default %(default)s): the same plan on a quiet or a busy machine")
     op.add_argument("--time-limit", type=float, default=300.0, help="seconds of wall clock per solve, a safety net "
                     "behind --node-limit; when it fires the output says so (default %(default)s)")
+    op.add_argument("--effective", metavar="WHEN", help="the plan takes effect on this date (2027-09-06) or after "
+                    "this time from the start (12w): deals in flight are handed over, and both today and the plan are "
+                    "measured from then, with the cost of the transition")
     op.add_argument("--allow-role-changes", action="store_true", help="let people take stages outside their role "
                     "(its can_do, else the stages naming it); each such change is flagged")
     add_gate_arguments(op)
@@ -81,6 +87,11 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
             raise OptimizeError(f"{flag} {value}: must be >= {low}")
     check_common(args, min_replications=2)
     sc, data = load_scenario_with_data(args.file)  # read once: today.yaml is what was simulated
+    effective = None
+    if args.effective is not None:
+        effective = effective_hours(sc, args.effective)
+        data = {**data, "warmup": f"{max(sc.warmup, effective):g}h"}  # both measured from the move
+        sc = scenario_from_data(data, str(args.file))
     check_size(sc, args.replications or sc.replications, args)
     out = args.out or default_folder(f"optimize-{safe_name(sc.name)}") / "recommended.yaml"
     if out.suffix.lower() not in (".yaml", ".yml"):
@@ -89,7 +100,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
         raise OptimizeError(f"{out}: exists; pass --force to overwrite it")
     settings = Settings(args.max_changes, args.max_stages_per_person, args.min_cover, tuple(args.keep),
                         Objective(args.objective or "balanced"), args.solver, args.time_limit, sc.overload_threshold,
-                        args.node_limit)
+                        args.node_limit, effective)
     with ResultsFolder(out.parent, force=args.force) as folder:
         report, result = _optimize_into(args, sc, data, settings, out, folder.work / out.name, err)
     if args.json:
@@ -102,6 +113,21 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     if result.best is not None:
         return Exit.OK
     return Exit.CANNOT_TELL if result.status is Status.CANNOT_TELL else Exit.NOTHING
+
+
+def effective_hours(sc: Scenario, when: str) -> float:
+    """--effective as hours from the start: a date, or a duration; inside the run."""
+    text = when.strip()
+    try:
+        hours = 24.0 * (dt.date.fromisoformat(text) - sc.start_date).days if len(text) == 10 and text[4:5] == "-" \
+            else parse_duration(text)
+    except ValueError as e:
+        raise OptimizeError(f"--effective {when}: {e}; give a date (2027-09-06) or a time from the start (12w)") \
+            from None
+    if not 0 <= hours < sc.horizon:
+        raise OptimizeError(f"--effective {when}: must fall within the run ({sc.start_date} to "
+                            f"{sc.start_date + dt.timedelta(hours=sc.horizon)})")
+    return hours
 
 
 def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any], settings: Settings, out: Path,
@@ -176,6 +202,10 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
                      "after": handoffs(best.verdict.after.summary) if best else None},
         "before_max_utilization": stat(max_utilization(before)),
         "time_limit_reached": any(p.timed_out for p in result.plans),
+        "effective_day": st.effective / 24 if st.effective is not None else None,
+        "transition": ({m: transition_cost(best.verdict.before.replications, best.verdict.after.replications,
+                                           before.scenario.warmup, m).json() for m in SERIES}
+                       if best and st.effective is not None and best.verdict.before is not None else None),
     })
     return report
 
@@ -226,6 +256,13 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
             console.print(Text(money_line(report["money"]) + "; the same people: no cost change"))
         if report.get("knee"):
             console.print(Text(f"Fewest changes: {report['knee']}."))
+        if report.get("transition"):
+            start = report["before"]["warmup_days"]
+            when = "measured from then on" if start <= report["effective_day"] else \
+                f"measured from day {start:g}, the end of the warm-up"
+            console.print(Text(f"Taking effect on day {report['effective_day']:g} ({when}):"))
+            for m, what in (("won", "wins"), ("revenue", "revenue")):
+                console.print(Text("  " + transition_words(report["transition"][m], what)))
         h = report.get("handoffs") or {}
         if h.get("after"):
             b, a = h["before"], h["after"]

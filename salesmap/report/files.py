@@ -279,6 +279,8 @@ class RecommendationFile(_Part):
     before_max_utilization: Stat
     validation: Validation | None = None
     money: Money | None = None
+    effective_day: Number | None = None
+    transition: dict[Literal["won", "revenue"], TransitionSeries] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RecommendationFile:

@@ -434,6 +434,12 @@ def optimize_report(folder: Path, into: Path | None = None) -> Path:
                      + _table(("gate", "decision", "what was measured"), rows, "gates") + "</section>")
     if rec["verified"]:
         parts.append(f"<section><h2>Before and after</h2>{_before_after(rec)}</section>")
+    tr = rec.get("transition")
+    if isinstance(tr, dict) and isinstance(tr.get("won"), dict):
+        marks = [{"day": rec["effective_day"], "what": "the plan takes effect"}]
+        parts.append(f"<section><h2>The transition</h2><p>{_e(transition_words(tr['won'], 'wins'))}</p>"
+                     f"<p>{_e(transition_words(tr['revenue'], 'revenue'))}</p><figure data-chart=\"transition\">"
+                     f"{transition_chart(tr, 'today', 'the plan', marks)}</figure></section>")
     if rec["frontier"]:
         parts.append('<section><h2>Relief per number of changes</h2><figure data-chart="frontier">'
                      + frontier_chart(rec) + "</figure>" + _frontier_table(rec) + "</section>")

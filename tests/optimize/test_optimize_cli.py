@@ -155,3 +155,32 @@ def test_cannot_tell_and_nothing_have_their_own_exit_codes(tmp_path: Path, monke
         assert rec["verified"] is False
         assert not out.exists()
     capsys.readouterr()
+
+
+def test_a_plan_that_takes_effect_on_a_date(tmp_path: Path) -> None:
+    """--effective: the plan becomes dated changes of responsibilities (deals in flight handed over), both
+    runs are measured from that date, and the recommendation carries the transition's cost."""
+    out = tmp_path / "recommended.yaml"
+    assert main(["optimize", str(SCENARIOS / "one-rep-five-stages.yaml"), "--solver", "highs", "--out", str(out),
+                 "--margin", "2", "--effective", "2027-07-05", "--report"]) == 0
+    rec = json.loads(out.with_name("recommendation.json").read_text())
+    assert rec["effective_day"] == 182.0
+    assert rec["before"]["warmup_days"] == 182.0  # measured from the move
+    won = rec["transition"]["won"]
+    assert won["start_day"][0] == 182.0
+    assert len(won["cumulative"]["mean"]) == len(won["start_day"])
+    sc = load_scenario(out)
+    moves = [c for c in sc.changes or () if c.responsibilities is not None]
+    assert moves
+    assert all(sc.hours_at(c) == 182 * 24 for c in moves)
+    assert {c.responsibilities.person for c in moves} == {m["person"] for m in rec["changes"]}  # type: ignore[union-attr]
+    assert 'data-chart="transition"' in out.with_name("report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("when", ["2020-01-01", "5000w", "soon"])
+def test_an_effective_date_outside_the_run_is_refused(when: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["optimize", str(SCENARIOS / "mm3.yaml"), "--effective", when, "--out",
+                 str(tmp_path / "r.yaml")]) == 2
+    assert "--effective" in capsys.readouterr().err
+    assert not (tmp_path / "r.yaml").exists()
