@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from optimize.hiring import hiring_plan
 from optimize.recommend import with_busiest
 from optimize.staffing import Staffing, parse_target, staff
 from optimize.workload import measure_workload
@@ -47,6 +49,8 @@ def add_parser(sub: Any) -> None:
                     help="cycle_time_days<=30 or max_utilization<=0.8 (repeat for several)")
     sp.add_argument("--roles", help="comma-separated roles whose headcount may change (default: all)")
     sp.add_argument("--budget", type=float, help="total yearly cost of the team at most")
+    sp.add_argument("--by", metavar="DATE", help="the date the targets must be met (2027-09-01): each hire's latest "
+                    "start, from their role's ramp-up")
     sp.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     sp.add_argument("--time-limit", type=float, default=60.0)
     sp.add_argument("--replications", type=int)
@@ -69,6 +73,12 @@ def run_staff(args: argparse.Namespace, err: Console) -> int:
     check_common(args, min_replications=2)
     sc, data = load_scenario_with_data(args.file)  # read once
     check_size(sc, args.replications or sc.replications, args)
+    args.by_date = None
+    if args.by is not None:
+        try:
+            args.by_date = dt.date.fromisoformat(args.by.strip())
+        except ValueError:
+            raise StaffError(f"--by {args.by}: give a date, e.g. 2027-09-01") from None
     roles = [r.strip() for r in args.roles.split(",")] if args.roles else list(sc.roles)
     unknown = [r for r in roles if r not in sc.roles]
     if unknown:
@@ -103,6 +113,10 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
                        gates=gates_from(args))
     report = _report(result, before, targets, out)
     report["gates"] = gates_from(args).json()
+    if result.after is not None:
+        plans = hiring_plan(dict(sc.roles), result.headcount_before, result.headcount_after, args.by_date)
+        report["hiring"] = [p.json() for p in plans]
+        report["hiring_text"] = [p.text(args.by_date) for p in plans]
     new = None if result.data is None else \
         (f"Staffed by salesmap staff from {args.file} for {', '.join(args.target)}.", result.data)
     write_decision_files(work, "staff", args.file, new, data, "staffing.json", report)
@@ -159,6 +173,8 @@ def _print(rep: dict[str, Any], console: Console) -> None:
                        style="bold" if rep["status"] == "met" else "bold yellow"))
     if rep.get("money"):
         console.print(Text(money_line(rep["money"])))
+    for line in rep.get("hiring_text") or ():
+        console.print(Text("  " + line))
     v = rep["validation"]
     console.print(f"Validated on fresh seed {v['seed']}: " + ("targets met" if v["met"] else "a target is missed"))
     k = rep["deltas"]["kpis"]
