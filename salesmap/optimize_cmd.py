@@ -89,7 +89,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     sc, data = load_scenario_with_data(args.file)  # read once: today.yaml is what was simulated
     effective = None
     if args.effective is not None:
-        effective = effective_hours(sc, args.effective)
+        effective = _effective_hours(sc, args.effective)
         data = {**data, "warmup": f"{max(sc.warmup, effective):g}h"}  # both measured from the move
         sc = scenario_from_data(data, str(args.file))
     check_size(sc, args.replications or sc.replications, args)
@@ -115,7 +115,7 @@ def run_optimize(args: argparse.Namespace, err: Console) -> int:
     return Exit.CANNOT_TELL if result.status is Status.CANNOT_TELL else Exit.NOTHING
 
 
-def effective_hours(sc: Scenario, when: str) -> float:
+def _effective_hours(sc: Scenario, when: str) -> float:
     """--effective as hours from the start: a date, or a duration; inside the run."""
     text = when.strip()
     try:
