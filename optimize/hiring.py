@@ -80,7 +80,8 @@ class HirePlan:
 
 def hiring_plan(roles: dict[str, Role], before: dict[str, int], after: dict[str, int],
                 by: dt.date | None = None) -> list[HirePlan]:
-    """Per role that grows or loses people over time: when its hires must start, and its seats' output."""
+    """Per role that grows or loses people over time: when its hires must start (the role's `ramp`, else its
+    replacements' ramp under `attrition`), and its seats' output."""
     out = []
     for name, seats in after.items():
         role = roles[name]
@@ -88,7 +89,8 @@ def hiring_plan(roles: dict[str, Role], before: dict[str, int], after: dict[str,
         share = productive_share(role)
         if hires == 0 and share >= 1.0:
             continue
-        weeks = role.ramp.weeks if role.ramp is not None else 0.0
+        ramp = role.ramp if role.ramp is not None else role.attrition.ramp if role.attrition is not None else None
+        weeks = ramp.weeks if ramp is not None else 0.0
         start = by - dt.timedelta(weeks=weeks) if by is not None and hires else None
         out.append(HirePlan(name, hires, weeks, start, share, seats))
     return out

@@ -60,6 +60,11 @@ def test_hires_start_their_ramp_before_the_date() -> None:
     assert plans["closer"].start_by == by  # no ramp given: productive on their first day
     assert "start by 2027-06-02" in plans["rep"].text(by)
     assert hiring_plan(roles, {"rep": 2, "closer": 1}, {"rep": 2, "closer": 1}, by) == []
+    churning = {"closer": Role(headcount=1, attrition={"per_year": 0.3, "backfill_after": "8w",
+                                                       "ramp": {"weeks": 20, "start": 0.5}})}
+    (plan,) = hiring_plan(churning, {"closer": 1}, {"closer": 2}, by)
+    assert plan.start_by == by - dt.timedelta(weeks=20)  # a hire ramps as the role's replacements do
+    assert plan.productive_share < 1
 
 
 @pytest.mark.slow
