@@ -104,10 +104,10 @@ def change_problems(sc: Scenario) -> list[Problem]:
             if not person(i, ("responsibilities", "person"), r.person, h):
                 continue
             stage_list(i, ("responsibilities", "add"), present[r.person], r.add)
-            for j, st in enumerate(r.remove):
-                if st in ids and st not in stages_of[r.person]:
-                    out.append(_p(("changes", i, "responsibilities", "remove", j), f"{r.person} is not "
-                                  f"responsible for {st} on that date", st))
+            # removing a stage they do not hold (or adding one they do) changes nothing: `optimize` may
+            # already have moved it in today's plan
+            out += [_p(("changes", i, "responsibilities", "remove", j), unknown("stage", st, ids), st)
+                    for j, st in enumerate(r.remove) if st not in ids]
             stages_of[r.person] = (stages_of[r.person] | set(r.add)) - set(r.remove)
         elif c.calendar is not None and c.calendar.role not in sc.roles:
             out.append(_p(("changes", i, "calendar", "role"), unknown("role", c.calendar.role, list(sc.roles)),

@@ -264,6 +264,11 @@ def test_before_the_change_two_paired_runs_are_identical(load_yaml: Load) -> Non
     ("{at: 2w, leaves: Ana, to: Ana}", "changes[0].to", "someone else"),
     ("{at: 2w, source: {source: web, rate: 3/week}, leaves: Ana}", "changes[0]", "exactly one"),
     ("{at: 2w, joins: {name: Ana, role: rep}}", "changes[0].joins.name", "share this name"),
+    ("{at: 2w, responsibilities: {person: Ana, remove: [cal]}}", "changes[0].responsibilities.remove[0]",
+     "did you mean call"),
+    ("{at: 2w, calendar: {role: closer, calendar: always}}", "changes[0].calendar.role", "unknown role"),
+    ("{at: 2w, stage: {stage: call, outcomes: {won: 0.5, demo: 0.5}}}", "changes[0].stage.outcomes.demo",
+     "unknown outcome"),
 ])
 def test_bad_changes_get_a_clear_error(change: str, path: str, words: str, load_yaml: Load) -> None:
     text = SATURATED.format(extra="").split("changes:")[0] + "changes:\n  - " + change + "\n"
