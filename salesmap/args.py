@@ -14,12 +14,14 @@ from enum import IntEnum
 from pathlib import Path
 
 from optimize.gates import Gates
+from sim.backend import Backend, use
 from sim.budget import Estimate, check_work
+from sim.dask_backend import scheduler_address
 from sim.errors import SalesSimError
 from sim.schema import Scenario
 
-__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_gate_arguments", "add_workers",
-           "check_common", "check_size", "default_folder", "gates_from"]
+__all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_gate_arguments", "add_scheduler",
+           "add_workers", "backend_from", "check_common", "check_size", "default_folder", "gates_from"]
 
 MAX_REPLICATIONS = 1_000_000
 
@@ -57,6 +59,25 @@ def default_folder(label: str) -> Path:
 def add_workers(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="processes for the replications (default: every core, or "
                    "$SALESMAP_WORKERS); the results do not depend on it")
+
+
+def add_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run the replications on a Dask cluster (tcp://HOST:8786, "
+                   "or `local` for a LocalCluster of this machine; default $SALESMAP_SCHEDULER, else local processes); "
+                   "the results do not depend on it")
+
+
+def backend_from(args: argparse.Namespace) -> Backend | None:
+    """The backend --scheduler (or $SALESMAP_SCHEDULER) asks for, made the process's choice (`sim.backend.use`);
+    None for local processes. `salesmap.cli.main` closes it when the command ends."""
+    address = scheduler_address(getattr(args, "scheduler", None))
+    if address is None:
+        return None
+    from sim.dask_backend import DaskBackend  # distributed loads only when a cluster is asked for
+
+    backend = DaskBackend(address)
+    use(backend)
+    return backend
 
 
 def add_allow_long(p: argparse.ArgumentParser) -> None:

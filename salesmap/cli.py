@@ -17,7 +17,17 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from salesmap.args import Exit, UsageError, add_allow_long, add_workers, check_common, check_size, default_folder
+from salesmap.args import (
+    Exit,
+    UsageError,
+    add_allow_long,
+    add_scheduler,
+    add_workers,
+    backend_from,
+    check_common,
+    check_size,
+    default_folder,
+)
 from salesmap.calibrate_cmd import add_parser as add_calibrate_parser
 from salesmap.calibrate_cmd import run_calibrate
 from salesmap.compare_view import print_comparison
@@ -25,7 +35,10 @@ from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
 from salesmap.staff_cmd import add_parser as add_staff_parser
 from salesmap.staff_cmd import run_staff
+from salesmap.sweep_cmd import add_parser as add_sweep_parser
+from salesmap.sweep_cmd import run_sweep_command
 from salesmap.tables import print_summary
+from sim.backend import chosen, close_chosen
 from sim.compare import comparison
 from sim.errors import SalesSimError, ScenarioError
 from sim.folder import ResultsFolder
@@ -49,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--replications", type=int, help="override the file's replications")
     run.add_argument("--seed", type=int, help="override the file's seed")
     add_workers(run)
+    add_scheduler(run)
     add_allow_long(run)
     run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<timestamp>/)")
     run.add_argument("--json", action="store_true", help="print summary.json to stdout instead of tables")
@@ -60,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
     cmp.add_argument("--seed", type=int, help="override the base file's seed (all scenarios)")
     add_workers(cmp)
+    add_scheduler(cmp)
     add_allow_long(cmp)
     cmp.add_argument("--out", type=Path, help="output folder (default results/compare-<base>-<timestamp>/)")
     cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
@@ -77,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     add_optimize_parser(sub)
     add_staff_parser(sub)
     add_calibrate_parser(sub)
+    add_sweep_parser(sub)
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -86,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     err = Console(stderr=True, highlight=False)
+    try:
+        return _dispatch(args, err)
+    finally:
+        close_chosen()  # a Dask client (and the LocalCluster it started) ends with the command
+
+
+def _dispatch(args: argparse.Namespace, err: Console) -> int:
     try:
         if args.command == "run":
             return _run(args, err)
@@ -101,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_staff(args, err)
         if args.command == "calibrate":
             return run_calibrate(args, err)
+        if args.command == "sweep":
+            return run_sweep_command(args, err)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
@@ -162,6 +187,9 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     check_common(args)
     sc, data = load_scenario_with_data(args.file)  # read once: what is saved is what was simulated
     check_size(sc, args.replications or sc.replications, args)
+    if (args.scheduler or os.environ.get("SALESMAP_SCHEDULER")) and not args.no_events:
+        raise UsageError("the event log is written by local runs only: with a Dask scheduler, add --no-events")
+    backend_from(args)
     with ResultsFolder(_out_dir(args, safe_name(sc.name)), force=args.force) as folder:
         out = folder.path
         result = _simulate_into(args, sc, folder.work, err)
@@ -183,7 +211,8 @@ def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Conso
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
     ok = False
-    start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
+    if chosen() is None:
+        start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
     try:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -241,10 +270,12 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     seed = base_sc.seed if args.seed is None else args.seed
     for sc, _, _ in runs:
         check_size(sc, n, args)
+    backend_from(args)
     results: dict[str, RunResult] = {}
     with ResultsFolder(_out_dir(args, f"compare-{safe_name(base_sc.name)}"), force=args.force) as folder:
         out = folder.path
-        start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
+        if chosen() is None:
+            start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("", total=n * len(runs))
@@ -286,7 +317,12 @@ def _report(args: argparse.Namespace) -> int:
     from salesmap.report import report_for  # matplotlib loads only when a picture is drawn
 
     with ResultsFolder(folder, option="report", replace=False) as claimed:
-        report_for(folder, claimed.work)
+        if (folder / "sweep.json").is_file():
+            from salesmap.report.sweep import sweep_report
+
+            sweep_report(folder, claimed.work)
+        else:
+            report_for(folder, claimed.work)
     print(f"report written to {folder / 'report.html'}")
     return EXIT_OK
 

@@ -22,6 +22,8 @@ from salesmap.args import (
     UsageError,
     add_allow_long,
     add_gate_arguments,
+    add_scheduler,
+    backend_from,
     check_common,
     check_size,
     default_folder,
@@ -29,6 +31,7 @@ from salesmap.args import (
 )
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
+from sim.backend import chosen
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
 from sim.runner import simulate, start_workers
@@ -67,6 +70,7 @@ def add_parser(sub: Any) -> None:
     op.add_argument("--allow-role-changes", action="store_true", help="let people take stages outside their role "
                     "(its can_do, else the stages naming it); each such change is flagged")
     add_gate_arguments(op)
+    add_scheduler(op)
     op.add_argument("--replications", type=int, help="override the file's replications")
     op.add_argument("--seed", type=int, help="override the file's seed")
     op.add_argument("--out", type=Path, help="recommended scenario (default results/optimize-<name>-<time>/"
@@ -134,7 +138,9 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
                    work: Path, err: Console) -> tuple[dict[str, Any], Search]:
     """Simulate today, search, and write the recommendation files as `work` and beside it (the claimed
     folder's staging area; they become `out` and its neighbours when everything is written)."""
-    start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
+    backend_from(args)
+    if chosen() is None:
+        start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         wl = measure_workload(sc, before, allow_role_changes=args.allow_role_changes)

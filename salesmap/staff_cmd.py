@@ -21,6 +21,8 @@ from salesmap.args import (
     UsageError,
     add_allow_long,
     add_gate_arguments,
+    add_scheduler,
+    backend_from,
     check_common,
     check_size,
     default_folder,
@@ -28,6 +30,7 @@ from salesmap.args import (
 )
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
+from sim.backend import chosen
 from sim.compare import compare
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
@@ -62,6 +65,7 @@ def add_parser(sub: Any) -> None:
     sp.add_argument("--report", action="store_true", help="also write report.html (headcount, cost, rounds, "
                     "before and after, both maps)")
     add_gate_arguments(sp)
+    add_scheduler(sp)
     add_allow_long(sp)
 
 
@@ -105,7 +109,9 @@ def _staff_into(args: argparse.Namespace, sc: Scenario, data: Any, roles: list[s
                 work: Path, err: Console) -> tuple[dict[str, Any], Staffing]:
     """Simulate today, size the team, and write the staffing files as `work` and beside it (the claimed
     folder's staging area; they become `out` and its neighbours when everything is written)."""
-    start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
+    backend_from(args)
+    if chosen() is None:
+        start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         result = staff(sc, data, before, measure_workload(sc, before), targets, roles,

@@ -32,10 +32,12 @@ __all__ = ["LOCK_NAME", "OUTPUT_NAMES", "RESULT_MARKERS", "STAGING_PREFIX", "Fol
            "plain_name"]
 
 LOCK_NAME = ".salesmap.lock"
-RESULT_MARKERS = ("summary.json", "comparison.json", "recommendation.json", "staffing.json")
+RESULT_MARKERS = ("summary.json", "comparison.json", "recommendation.json", "staffing.json", "sweep.json",
+                  "sensitivity.json")
 """A folder holding any of these holds results: writing into it needs --force, whichever command."""
 OUTPUT_NAMES = (*RESULT_MARKERS, "scenario.yaml", "stages.csv", "staff.csv", "weekly.csv", "cycle_times.csv",
-                "events.csv", "report.html", "recommended.yaml", "today.yaml", "staffed.yaml")
+                "events.csv", "report.html", "recommended.yaml", "today.yaml", "staffed.yaml", "sweep.csv",
+                "sweep.parquet", "sensitivity.csv")
 """Every file name a salesmap command writes into a results folder (and so may remove on --force)."""
 
 STAGING_PREFIX = ".staging-"

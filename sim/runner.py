@@ -12,7 +12,9 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sim.backend import Backend, chosen
 from sim.engine import EventRow, Replication
+from sim.errors import SalesSimError
 from sim.eventlog import EventLog, EventPart
 from sim.metrics import ReplicationResult
 from sim.results import collect, summarize
@@ -48,7 +50,13 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
         raise ValueError(f"seed(={s!r}) must be a whole number from 0 to 2**63 - 1")
     w = min(n, default_workers() if workers is None else max(1, workers))
     results: list[ReplicationResult] | None = None
-    if w > 1 and (log is None or isinstance(log, EventLog)):
+    remote = chosen()
+    if remote is not None:
+        if log is not None:
+            raise SalesSimError("the event log is written by local runs only: with a Dask scheduler, leave it out "
+                                "(--no-events)")
+        results = _on(remote, scenario, n, s, progress, first)
+    elif w > 1 and (log is None or isinstance(log, EventLog)):
         try:
             results = _parallel(scenario, n, s, log, progress, w, first)
         except cf.process.BrokenProcessPool:
@@ -75,6 +83,17 @@ def extend(run: RunResult, replications: int) -> RunResult:
     more = simulate(run.scenario, replications - have, run.seed, first=have)
     results = [*run.replications, *more.replications]
     return RunResult(run.scenario, run.seed, tuple(results), summarize(run.scenario, results, run.seed))
+
+
+def _on(backend: Backend, scenario: Scenario, n: int, seed: int, progress: Callable[[int], None] | None,
+        first: int) -> list[ReplicationResult]:
+    """The replications on a chosen backend (a Dask cluster), placed by number."""
+    results: list[ReplicationResult | None] = [None] * n
+    for done, ((_, r), res) in enumerate(backend.run([scenario], [(0, first + r) for r in range(n)], seed), 1):
+        results[r - first] = res
+        if progress is not None:
+            progress(done)
+    return [x for x in results if x is not None]
 
 
 def _replicate(scenario: Scenario, r: int, seed: int, part: EventPart | None) -> tuple[ReplicationResult, int]:

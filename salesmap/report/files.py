@@ -31,8 +31,8 @@ from sim.folder import plain_name
 
 __all__ = ["Band", "Change", "ChangeMark", "ComparisonFile", "Delta", "DeltaSet", "ForecastPart", "FrontierRow",
            "GapBand", "Kpis", "Money", "RecommendationFile", "ReportError", "RoleRow", "Stability", "StaffRound",
-           "StaffRow", "StaffingFile", "StageStats", "Stat", "SummaryFile", "TransitionSeries", "Validation",
-           "WeeklyPart", "read_results_file", "sub_folder"]
+           "StaffRow", "StaffingFile", "StageStats", "Stat", "SummaryFile", "SweepFile", "SweepPoint",
+           "TransitionSeries", "Validation", "WeeklyPart", "read_results_file", "sub_folder"]
 
 MAX_FILE_BYTES = 200_000_000
 
@@ -180,6 +180,33 @@ class TransitionSeries(_Part):
         c = self.cumulative
         if not len(c.mean) == len(c.low) == len(c.high) == len(self.start_day):
             raise ValueError("transitions: the running total must have one value per week")
+        return self
+
+
+class SweepPoint(_Part):
+    point: StrictInt
+    values: dict[Text, Any]
+    measures: dict[Text, Stat]
+    overloaded_roles: list[Text]
+
+
+class SweepFile(_Part):
+    scenario: Text
+    fields: list[Text]
+    design: Text
+    replications: StrictInt = Field(ge=1)
+    seed: StrictInt = Field(ge=0)
+    overload_threshold: Number | None = None
+    points: list[SweepPoint] = Field(max_length=100_000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepFile:
+        for p in self.points:
+            if set(p.values) != set(self.fields):
+                raise ValueError(f"point {p.point}: its values are not the sweep's fields")
+            for m in ("cycle_time_days", "won_per_week", "revenue_per_week", "max_utilization"):
+                if m not in p.measures:
+                    raise ValueError(f"point {p.point}: {m} is missing")
         return self
 
 
