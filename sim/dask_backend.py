@@ -11,6 +11,7 @@ the same result. Ctrl-C cancels the tasks on the cluster. Workers need only sale
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 from collections.abc import Iterator, Sequence
@@ -34,9 +35,10 @@ def scheduler_address(given: str | None) -> str | None:
 
 
 class DaskBackend:
-    """A Dask client for one command; the LocalCluster it started (if any) ends with it."""
+    """A Dask client for one command; the LocalCluster it started (if any, with `workers` processes, default
+    every core) ends with it."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, workers: int | None = None) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError as e:  # pragma: no cover - a dependency of salesmap
@@ -45,8 +47,9 @@ class DaskBackend:
         self._cluster: Any = None
         try:
             if address == "local":
-                self._cluster = LocalCluster(n_workers=default_workers(), threads_per_worker=1, processes=True,
-                                             dashboard_address=None)
+                self._cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                             processes=True, dashboard_address=None,
+                                             worker_dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self._cluster)
             else:
                 if not address.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
