@@ -33,6 +33,8 @@ from salesmap.calibrate_cmd import run_calibrate
 from salesmap.compare_view import print_comparison
 from salesmap.optimize_cmd import add_parser as add_optimize_parser
 from salesmap.optimize_cmd import run_optimize
+from salesmap.sensitivity_cmd import add_parser as add_sensitivity_parser
+from salesmap.sensitivity_cmd import run_sensitivity_command
 from salesmap.staff_cmd import add_parser as add_staff_parser
 from salesmap.staff_cmd import run_staff
 from salesmap.sweep_cmd import add_parser as add_sweep_parser
@@ -93,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     add_staff_parser(sub)
     add_calibrate_parser(sub)
     add_sweep_parser(sub)
+    add_sensitivity_parser(sub)
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
     val.add_argument("files", type=Path, nargs="+")
     sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
@@ -126,6 +129,8 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
             return run_calibrate(args, err)
         if args.command == "sweep":
             return run_sweep_command(args, err)
+        if args.command == "sensitivity":
+            return run_sensitivity_command(args, err)
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
@@ -321,6 +326,10 @@ def _report(args: argparse.Namespace) -> int:
             from salesmap.report.sweep import sweep_report
 
             sweep_report(folder, claimed.work)
+        elif (folder / "sensitivity.json").is_file():
+            from salesmap.report.sensitivity import sensitivity_report
+
+            sensitivity_report(folder, claimed.work)
         else:
             report_for(folder, claimed.work)
     print(f"report written to {folder / 'report.html'}")

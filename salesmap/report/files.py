@@ -29,10 +29,38 @@ from pydantic import (
 from sim.errors import SalesSimError, format_path
 from sim.folder import plain_name
 
-__all__ = ["Band", "Change", "ChangeMark", "ComparisonFile", "Delta", "DeltaSet", "ForecastPart", "FrontierRow",
-           "GapBand", "Kpis", "Money", "RecommendationFile", "ReportError", "RoleRow", "Stability", "StaffRound",
-           "StaffRow", "StaffingFile", "StageStats", "Stat", "SummaryFile", "SweepFile", "SweepPoint",
-           "TransitionSeries", "Validation", "WeeklyPart", "read_results_file", "sub_folder"]
+__all__ = [
+    "Band",
+    "Change",
+    "ChangeMark",
+    "ComparisonFile",
+    "Delta",
+    "DeltaSet",
+    "ForecastPart",
+    "FrontierRow",
+    "GapBand",
+    "Kpis",
+    "Money",
+    "RecommendationFile",
+    "ReportError",
+    "RoleRow",
+    "SensitivityEffect",
+    "SensitivityFile",
+    "Stability",
+    "StaffRound",
+    "StaffRow",
+    "StaffingFile",
+    "StageStats",
+    "Stat",
+    "SummaryFile",
+    "SweepFile",
+    "SweepPoint",
+    "TransitionSeries",
+    "Validation",
+    "WeeklyPart",
+    "read_results_file",
+    "sub_folder",
+]
 
 MAX_FILE_BYTES = 200_000_000
 
@@ -208,6 +236,30 @@ class SweepFile(_Part):
                 if m not in p.measures:
                     raise ValueError(f"point {p.point}: {m} is missing")
         return self
+
+
+class SensitivityEffect(_Part):
+    param: Text
+    kpi: Text
+    value: Number
+    ci95: tuple[Number | None, Number | None]
+    noise: Number | None
+    within_noise: StrictBool
+    at_low: Number | None = None
+    at_high: Number | None = None
+
+
+class SensitivityFile(_Part):
+    scenario: Text
+    method: Literal["oat", "morris", "sobol"]
+    range: Number
+    replications: StrictInt = Field(ge=1)
+    seed: StrictInt = Field(ge=0)
+    points: StrictInt
+    simulations: StrictInt
+    base: dict[Literal["cycle_time_days", "won_per_week", "max_utilization"], Number | None]
+    params: list[dict[Text, Any]] = Field(max_length=100_000)
+    effects: dict[Literal["cycle_time_days", "won_per_week", "max_utilization"], list[SensitivityEffect]]
 
 
 class SummaryFile(_Part):
