@@ -10,10 +10,11 @@ kept.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from sim.backend import Backend, local_backend
-from sim.metrics import ReplicationResult
+from sim.metrics import ReplicationResult, Timeline
 from sim.results import summarize
 from sim.runner import RunResult
 from sim.schema import Scenario
@@ -24,16 +25,25 @@ __all__ = ["simulate_many"]
 def simulate_many(scenarios: Sequence[Scenario], replications: int, seed: int,
                   progress: Callable[[int, int], None] | None = None,
                   backend: Backend | None = None) -> list[RunResult]:
-    """Every scenario's first `replications` replications on `seed`; `progress(done, total)` after each."""
+    """Every scenario's first `replications` replications on `seed`; `progress(done, total)` after each.
+
+    A point is summarised as soon as its last replication is in, and its replications then keep their
+    figures but not their weekly timelines: memory grows with the points by a few kilobytes each, not
+    with the weeks simulated."""
     be = backend or local_backend()  # the chosen backend (a Dask cluster) if any
     tasks = [(k, r) for k in range(len(scenarios)) for r in range(replications)]
     results: list[list[ReplicationResult | None]] = [[None] * replications for _ in scenarios]
+    left = [replications] * len(scenarios)
+    out: list[RunResult | None] = [None] * len(scenarios)
     for done, ((k, r), res) in enumerate(be.run(scenarios, tasks, seed), 1):
         results[k][r] = res
+        left[k] -= 1
+        if left[k] == 0:
+            full = [x for x in results[k] if x is not None]
+            summary = summarize(scenarios[k], full, seed)
+            out[k] = RunResult(scenarios[k], seed, tuple(dataclasses.replace(x, timeline=Timeline()) for x in full),
+                               summary)
+            results[k] = []
         if progress is not None:
             progress(done, len(tasks))
-    out = []
-    for sc, rs in zip(scenarios, results, strict=True):
-        full = [x for x in rs if x is not None]
-        out.append(RunResult(sc, seed, tuple(full), summarize(sc, full, seed)))
-    return out
+    return [x for x in out if x is not None]
