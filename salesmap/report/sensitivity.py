@@ -7,7 +7,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from salesmap.report.charts import BLUE, INK, MUTED, WARN, _labels, _style
+from salesmap.report.charts import BLUE, INK, MUTED, WARN, _style
 from salesmap.report.files import SensitivityFile, read_results_file
 from salesmap.report.html import _e, _need, _page
 from salesmap.report.svg import figure_svg
@@ -19,6 +19,12 @@ TOP = 12
 WORDS = {"cycle_time_days": "Cycle time (days)", "won_per_week": "Won per week",
          "max_utilization": "Busiest person's utilization"}
 GREY = "#bcc5cf"
+
+
+def _tail(path: str, width: int = 34) -> str:
+    """A path's end, which says what it is (`…negotiation.outcomes.close`)."""
+    text = path if len(path) <= width else "…" + path[-(width - 1):]
+    return text.replace("$", r"\$")
 
 
 def tornado_chart(doc: dict[str, Any], kpi: str) -> str:
@@ -55,7 +61,7 @@ def tornado_chart(doc: dict[str, Any], kpi: str) -> str:
         ax.legend(fontsize=7.5, frameon=False, loc="lower right")
         ax.set_xlabel("μ* (mean absolute elementary effect)" if doc["method"] == "morris" else
                       "total-order Sobol index ST", fontsize=8, color=MUTED)
-    ax.set_yticks(list(y), _labels([e["param"] for e in effects]), fontsize=7.5)
+    ax.set_yticks(list(y), [_tail(e["param"]) for e in effects], fontsize=7.5)
     _style(ax, WORDS[kpi])
     fig.tight_layout()
     return figure_svg(fig, "tornado")
