@@ -12,13 +12,15 @@ import datetime as dt
 import math
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from optimize.gates import Gates
-from sim.backend import Backend, use
-from sim.budget import Estimate, check_work
-from sim.dask_backend import scheduler_address
 from sim.errors import SalesSimError
-from sim.schema import Scenario
+
+if TYPE_CHECKING:  # the command line starts fast: what a command needs loads when it runs
+    from optimize.gates import Gates
+    from sim.backend import Backend
+    from sim.budget import Estimate
+    from sim.schema import Scenario
 
 __all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_gate_arguments", "add_scheduler",
            "add_workers", "backend_from", "check_common", "check_size", "default_folder", "gates_from"]
@@ -70,11 +72,12 @@ def add_scheduler(p: argparse.ArgumentParser) -> None:
 def backend_from(args: argparse.Namespace) -> Backend | None:
     """The backend --scheduler (or $SALESMAP_SCHEDULER) asks for, made the process's choice (`sim.backend.use`);
     None for local processes. `salesmap.cli.main` closes it when the command ends."""
+    from sim.backend import use
+    from sim.dask_backend import DaskBackend, scheduler_address  # distributed loads only when a cluster is asked for
+
     address = scheduler_address(getattr(args, "scheduler", None))
     if address is None:
         return None
-    from sim.dask_backend import DaskBackend  # distributed loads only when a cluster is asked for
-
     backend = DaskBackend(address)
     use(backend)
     return backend
@@ -113,6 +116,8 @@ def check_common(args: argparse.Namespace, min_replications: int = 1) -> None:
 
 def check_size(sc: Scenario, replications: int, args: argparse.Namespace) -> Estimate:
     """The work estimate of a run; refused above the limits unless --allow-long-run (sim.budget)."""
+    from sim.budget import check_work
+
     return check_work(sc, replications, getattr(args, "allow_long_run", False))
 
 
@@ -131,5 +136,7 @@ def gates_from(args: argparse.Namespace) -> Gates:
     _check_float("--margin", args.margin, 0.0, 50.0, low_open=False)
     _check_float("--min-relief", args.min_relief, 0.0, 100.0, low_open=False)
     _check_int("--max-replications", args.max_replications, 2, 10_000)
+    from optimize.gates import Gates
+
     return Gates(margin=args.margin / 100, min_relief=args.min_relief / 100,
                  max_replications=args.max_replications)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from salesmap.args import UsageError, default_folder
+from salesmap.commands import COMMANDS
 from salesmap.tables import fitness_label
 from sim.atomic import write_text
 
@@ -20,7 +21,7 @@ __all__ = ["add_parser", "fitness_csv", "print_calibration", "run_calibrate"]
 
 
 def add_parser(sub: Any) -> None:
-    cp = sub.add_parser("calibrate", help="a scenario from a CRM export or event log, with a holdout check of its fit")
+    cp = sub.add_parser("calibrate", help=COMMANDS["calibrate"])
     cp.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
                     help="CSV exports (opportunities, stage history or event log) or an XES event log (.xes, .xes.gz)")
     cp.add_argument("--kind", choices=["opportunities", "history", "eventlog"],

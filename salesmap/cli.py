@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from salesmap.args import (
     Exit,
@@ -28,38 +28,36 @@ from salesmap.args import (
     check_size,
     default_folder,
 )
-from salesmap.calibrate_cmd import add_parser as add_calibrate_parser
-from salesmap.calibrate_cmd import run_calibrate
-from salesmap.compare_view import print_comparison
-from salesmap.optimize_cmd import add_parser as add_optimize_parser
-from salesmap.optimize_cmd import run_optimize
-from salesmap.sensitivity_cmd import add_parser as add_sensitivity_parser
-from salesmap.sensitivity_cmd import run_sensitivity_command
-from salesmap.staff_cmd import add_parser as add_staff_parser
-from salesmap.staff_cmd import run_staff
-from salesmap.sweep_cmd import add_parser as add_sweep_parser
-from salesmap.sweep_cmd import run_sweep_command
-from salesmap.tables import print_summary
-from sim.backend import chosen, close_chosen
-from sim.compare import comparison
+from salesmap.commands import COMMANDS, MODULES
 from sim.errors import SalesSimError, ScenarioError
-from sim.folder import ResultsFolder
-from sim.jsonschema import scenario_json_schema
-from sim.output import EventLog, safe_name, summary_json, write_results, write_text
-from sim.runner import RunResult, simulate, start_workers
-from sim.scenario import dump_data, load_scenario, load_scenario_with_data
-from sim.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.runner import RunResult
+    from sim.schema import Scenario
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = Exit.OK, Exit.INPUT, Exit.INTERRUPTED
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The command line; only the command being run (the first argument) gets its full parser, and only its
+    module loads: `salesmap --help` and `salesmap validate` start without the simulator or the solvers."""
     ap = argparse.ArgumentParser(prog="salesmap", description="Simulate a sales-process map: where leads "
                                  "wait, get stuck and drop off, and who is overloaded.")
     sub = ap.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate a scenario file and report KPIs with 95%% CIs")
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, help_text in COMMANDS.items():
+        if name != chosen:
+            sub.add_parser(name, help=help_text)
+        elif name in MODULES:
+            importlib.import_module(MODULES[name][0]).add_parser(sub)
+        else:
+            _BUILT_IN[name](sub.add_parser(name, help=help_text))
+    return ap
+
+
+def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("file", type=Path)
     run.add_argument("--replications", type=int, help="override the file's replications")
     run.add_argument("--seed", type=int, help="override the file's seed")
@@ -71,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-events", action="store_true", help="do not write the event log events.csv")
     run.add_argument("--force", action="store_true", help="overwrite results already in --out")
     run.add_argument("--report", action="store_true", help="also write report.html (the map and charts)")
-    cmp = sub.add_parser("compare", help="run scenarios with common random numbers and compare them with the first")
+
+
+def _compare_parser(cmp: argparse.ArgumentParser) -> None:
     cmp.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the base scenario first, then what-ifs")
     cmp.add_argument("--replications", type=int, help="override the base file's replications (all scenarios)")
     cmp.add_argument("--seed", type=int, help="override the base file's seed (all scenarios)")
@@ -82,33 +82,39 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--json", action="store_true", help="print comparison.json to stdout instead of tables")
     cmp.add_argument("--force", action="store_true", help="overwrite results already in --out")
     cmp.add_argument("--report", action="store_true", help="also write report.html (deltas, a map per scenario)")
-    rep = sub.add_parser("report", help="write report.html for a results folder of `run`, `compare` or "
-                         "`optimize`")
+
+
+def _report_parser(rep: argparse.ArgumentParser) -> None:
     rep.add_argument("folder", type=Path)
     rep.add_argument("--force", action="store_true", help="overwrite report.html if the folder has one")
-    mp = sub.add_parser("map", help="draw a scenario's sales-process map without simulating")
+
+
+def _map_parser(mp: argparse.ArgumentParser) -> None:
     mp.add_argument("file", type=Path)
     mp.add_argument("--out", type=Path, help="where to write the map (.svg, or .html for a page; default "
                     "<scenario>-map.svg in the current folder)")
     mp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    add_optimize_parser(sub)
-    add_staff_parser(sub)
-    add_calibrate_parser(sub)
-    add_sweep_parser(sub)
-    add_sensitivity_parser(sub)
-    val = sub.add_parser("validate", help="check scenario files; exit 0 if all are fine, 2 otherwise")
+
+
+def _validate_parser(val: argparse.ArgumentParser) -> None:
     val.add_argument("files", type=Path, nargs="+")
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
-    return ap
+
+
+_BUILT_IN: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "run": _run_parser, "compare": _compare_parser, "report": _report_parser, "map": _map_parser,
+    "validate": _validate_parser, "schema": lambda p: None,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(given).parse_args(given)
     err = Console(stderr=True, highlight=False)
     try:
         return _dispatch(args, err)
     finally:
-        close_chosen()  # a Dask client (and the LocalCluster it started) ends with the command
+        if "sim.backend" in sys.modules:  # a Dask client (and the LocalCluster it started) ends with the command
+            sys.modules["sim.backend"].close_chosen()
 
 
 def _dispatch(args: argparse.Namespace, err: Console) -> int:
@@ -121,19 +127,15 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
             return _report(args)
         if args.command == "map":
             return _map(args)
-        if args.command == "optimize":
-            return run_optimize(args, err)
-        if args.command == "staff":
-            return run_staff(args, err)
-        if args.command == "calibrate":
-            return run_calibrate(args, err)
-        if args.command == "sweep":
-            return run_sweep_command(args, err)
-        if args.command == "sensitivity":
-            return run_sensitivity_command(args, err)
+        if args.command in MODULES:
+            module, function = MODULES[args.command]
+            code: int = getattr(importlib.import_module(module), function)(args, err)
+            return code
         if args.command == "validate":
             return _validate(args.files, err)
         if args.command == "schema":
+            from sim.jsonschema import scenario_json_schema
+
             print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
     except ScenarioError as e:
@@ -170,6 +172,8 @@ def _problem_lines(e: ScenarioError) -> None:
 
 
 def _validate(files: Sequence[Path], err: Console) -> int:
+    from sim.scenario import load_scenario
+
     status = EXIT_OK
     for f in files:
         try:
@@ -189,6 +193,11 @@ def _out_dir(args: argparse.Namespace, label: str) -> Path:
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:
+    from salesmap.tables import print_summary
+    from sim.folder import ResultsFolder
+    from sim.output import safe_name, summary_json, write_results
+    from sim.scenario import dump_data, load_scenario_with_data
+
     check_common(args)
     sc, data = load_scenario_with_data(args.file)  # read once: what is saved is what was simulated
     check_size(sc, args.replications or sc.replications, args)
@@ -213,6 +222,12 @@ def _run(args: argparse.Namespace, err: Console) -> int:
 
 def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Console) -> RunResult:
     """Simulate with a progress bar, streaming the event log into `out` unless --no-events."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.backend import chosen
+    from sim.output import EventLog
+    from sim.runner import simulate, start_workers
+
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
     ok = False
@@ -237,6 +252,8 @@ def _load_all(files: Sequence[Path]) -> list[tuple[Scenario, str, Any]]:
     The same file given twice is allowed (a sanity check: zero differences); its copy is named
     'name#2'. Two different files with the same scenario name are refused: which is which?
     """
+    from sim.scenario import load_scenario_with_data
+
     loaded: list[tuple[Path, Scenario, Any]] = []
     failed: list[ScenarioError] = []
     for f in files:
@@ -266,6 +283,16 @@ def _load_all(files: Sequence[Path]) -> list[tuple[Scenario, str, Any]]:
 
 
 def _compare(args: argparse.Namespace, err: Console) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from salesmap.compare_view import print_comparison
+    from sim.backend import chosen
+    from sim.compare import comparison
+    from sim.folder import ResultsFolder
+    from sim.output import safe_name, summary_json, write_results, write_text
+    from sim.runner import simulate, start_workers
+    from sim.scenario import dump_data
+
     check_common(args)
     if len(args.files) < 2:
         raise UsageError("compare needs a base scenario and at least one what-if")
@@ -314,6 +341,8 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from sim.folder import ResultsFolder
+
     folder: Path = args.folder
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a results folder (it does not exist or is a file)")
@@ -337,6 +366,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
+    from sim.output import safe_name, write_text
+    from sim.scenario import load_scenario
+
     sc = load_scenario(args.file)
     out: Path = args.out or Path(f"{safe_name(sc.name)}-map.svg")
     if out.suffix.lower() not in (".svg", ".html"):

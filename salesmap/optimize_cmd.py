@@ -29,6 +29,7 @@ from salesmap.args import (
     default_folder,
     gates_from,
 )
+from salesmap.commands import COMMANDS
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
 from sim.backend import chosen
@@ -49,8 +50,7 @@ class OptimizeError(UsageError):
 
 
 def add_parser(sub: Any) -> None:
-    op = sub.add_parser("optimize", help="recommend who should be responsible for which stage (verified by "
-                        "simulation)")
+    op = sub.add_parser("optimize", help=COMMANDS["optimize"])
     op.add_argument("file", type=Path)
     op.add_argument("--max-changes", type=int, help="at most K changed responsibilities against today")
     op.add_argument("--max-stages-per-person", type=int, help="at most N stages per person")

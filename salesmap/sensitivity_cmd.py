@@ -23,6 +23,7 @@ from salesmap.args import (
     check_size,
     default_folder,
 )
+from salesmap.commands import COMMANDS
 from sim.atomic import write_text
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
@@ -37,8 +38,7 @@ KPI_WORDS = {"cycle_time_days": "cycle time (days)", "won_per_week": "won per we
 
 
 def add_parser(sub: Any) -> None:
-    sp = sub.add_parser("sensitivity", help="which inputs move cycle time, wins and the busiest person's load the "
-                        "most (one at a time, Morris or Sobol)")
+    sp = sub.add_parser("sensitivity", help=COMMANDS["sensitivity"])
     sp.add_argument("file", type=Path)
     sp.add_argument("--params", nargs="+", default=["auto"], metavar="auto|PATH",
                     help="auto (every rate, outcome probability, duration mean and headcount) or fields' paths")

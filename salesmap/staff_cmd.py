@@ -28,6 +28,7 @@ from salesmap.args import (
     default_folder,
     gates_from,
 )
+from salesmap.commands import COMMANDS
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
 from sim.backend import chosen
@@ -46,7 +47,7 @@ class StaffError(UsageError):
 
 
 def add_parser(sub: Any) -> None:
-    sp = sub.add_parser("staff", help="least-cost headcount per role that meets targets (verified by simulation)")
+    sp = sub.add_parser("staff", help=COMMANDS["staff"])
     sp.add_argument("file", type=Path)
     sp.add_argument("--target", action="append", required=True, metavar="METRIC<=VALUE",
                     help="cycle_time_days<=30 or max_utilization<=0.8 (repeat for several)")

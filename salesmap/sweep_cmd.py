@@ -23,6 +23,7 @@ from salesmap.args import (
     check_size,
     default_folder,
 )
+from salesmap.commands import COMMANDS
 from sim.atomic import atomic_file, write_text
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
@@ -37,8 +38,7 @@ MAX_SWEEP_POINTS = 10_000
 
 
 def add_parser(sub: Any) -> None:
-    sp = sub.add_parser("sweep", help="run a scenario over ranges of its fields (common random numbers): one row "
-                        "per point and measure")
+    sp = sub.add_parser("sweep", help=COMMANDS["sweep"])
     sp.add_argument("file", type=Path)
     sp.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                     help="a field and its values: roles.rep.headcount=4..10, sources.inbound.rate=80/week..160/week:5, "

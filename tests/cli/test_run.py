@@ -171,7 +171,6 @@ def test_an_interrupted_run_leaves_no_half_files(write_yaml: Callable[[str, str]
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """Ctrl-C in the middle of the second replication: exit 130, and nothing half-written left."""
-    import salesmap.cli
     import sim.runner
 
     real = sim.runner.simulate  # what salesmap.cli calls
@@ -182,7 +181,7 @@ def test_an_interrupted_run_leaves_no_half_files(write_yaml: Callable[[str, str]
                 raise KeyboardInterrupt
         return real(*args, **{**kw, "progress": progress})  # type: ignore[arg-type]
 
-    monkeypatch.setattr(salesmap.cli, "simulate", interrupted)
+    monkeypatch.setattr(sim.runner, "simulate", interrupted)  # the command imports it when it runs
     f = write_yaml(SMALL, "small.yaml")
     out = tmp_path / "out"
     assert main(["run", str(f), "--out", str(out)]) == 130
@@ -205,3 +204,16 @@ def test_workers_must_be_positive(write_yaml: Callable[[str, str], Path], tmp_pa
     f = write_yaml(SMALL, "small.yaml")
     assert main(["run", str(f), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     assert "--workers 0: must be between 1 and 4,096" in capsys.readouterr().err
+
+
+def test_the_command_line_starts_without_the_simulator() -> None:
+    """`salesmap --help` and `validate` load no simulator, solver, table library or plotting: the command
+    being run loads its own machinery (start-up measured in docs/performance.md)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, salesmap.cli as c; c._parser(['--help']); "
+            "print(','.join(m for m in ('numpy', 'scipy', 'simpy', 'pulp', 'pandas', 'matplotlib', 'distributed', "
+            "'SALib', 'pydantic') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
