@@ -7,9 +7,12 @@ log-binned histogram (1% relative resolution), so memory does not grow with the 
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["Histogram", "ReplicationResult", "StageTally", "Timeline"]
+__all__ = ["Histogram", "ReplicationResult", "Rows", "StageTally", "Timeline"]
 
 
 class Histogram:
@@ -70,32 +73,68 @@ class StageTally:
         self.count += delta
 
 
+class Rows:
+    """Equal-length rows of numbers in one flat array: `rows[i][j]`, `len(rows)`, `for row in rows`, as a list
+    of lists reads, at 8 bytes a number and no object per row."""
+
+    __slots__ = ("data", "width")
+
+    def __init__(self, rows: Sequence[Sequence[float]]) -> None:
+        self.width = len(rows[0]) if rows else 0
+        if any(len(r) != self.width for r in rows):
+            raise ValueError("rows of different lengths")
+        self.data = array("d", [x for r in rows for x in r])  # from a list: allocated to size
+
+    def __len__(self) -> int:
+        return len(self.data) // self.width if self.width else 0
+
+    def __getitem__(self, i: int) -> memoryview:
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(i)
+        i %= n
+        return memoryview(self.data)[i * self.width:(i + 1) * self.width]
+
+    def __iter__(self) -> Iterator[memoryview]:
+        return (self[i] for i in range(len(self)))
+
+
 @dataclass
 class Timeline:
     """Per-period series (a period is a calendar week, split at the end of warm-up)."""
 
-    starts: list[float] = field(default_factory=list)
-    ends: list[float] = field(default_factory=list)
-    wip: list[list[float]] = field(default_factory=list)
+    starts: MutableSequence[float] = field(default_factory=list)
+    ends: MutableSequence[float] = field(default_factory=list)
+    wip: list[MutableSequence[float]] = field(default_factory=list)
     """Time-average leads in each stage, per period."""
-    busy: list[list[float]] = field(default_factory=list)
+    busy: list[MutableSequence[float]] = field(default_factory=list)
     """Busy working hours of each person, per period."""
-    available: list[list[float]] = field(default_factory=list)
+    available: list[MutableSequence[float]] = field(default_factory=list)
     """Working hours open to each person in each period (their role's calendar)."""
-    customers: list[float] = field(default_factory=list)
-    pipeline: list[float] = field(default_factory=list)
+    customers: MutableSequence[float] = field(default_factory=list)
+    pipeline: MutableSequence[float] = field(default_factory=list)
     """Time-average leads in the pipeline, per period."""
-    won: list[int] = field(default_factory=list)
+    won: MutableSequence[int] = field(default_factory=list)
     """Leads won in each period."""
-    revenue: list[float] = field(default_factory=list)
+    revenue: MutableSequence[float] = field(default_factory=list)
     """Revenue won in each period."""
-    fte: list[list[float]] = field(default_factory=list)
+    fte: list[MutableSequence[float]] = field(default_factory=list)
     """Capacity of each seat in full-time equivalents, per period (kept when the team changes during the run)."""
-    departures: list[int] = field(default_factory=list)
+    departures: MutableSequence[int] = field(default_factory=list)
     """People who left by attrition, per period (kept when the team changes during the run)."""
-    entry_cycle_sum: list[float] = field(default_factory=list)
-    entry_cycle_n: list[int] = field(default_factory=list)
+    entry_cycle_sum: MutableSequence[float] = field(default_factory=list)
+    entry_cycle_n: MutableSequence[int] = field(default_factory=list)
     """Cycle days summed, and count, of won leads by the calendar week they arrived in (week 0 first)."""
+
+    def compact(self) -> Timeline:
+        """The same series in typed arrays (8 bytes a number instead of a Python float's 32): what a
+        replication's result keeps, and what crosses from a worker process."""
+        def rows(xs: list[MutableSequence[float]]) -> Any:
+            return Rows(xs) if xs and all(len(r) == len(xs[0]) for r in xs) else [array("d", r) for r in xs]
+        return Timeline(array("d", self.starts), array("d", self.ends), rows(self.wip), rows(self.busy),
+                        rows(self.available), array("d", self.customers), array("d", self.pipeline),
+                        array("q", self.won), array("d", self.revenue), rows(self.fte), array("q", self.departures),
+                        array("d", self.entry_cycle_sum), array("q", self.entry_cycle_n))
 
     def entered(self, week: int, days: float) -> None:
         """A lead that arrived in `week` was won after `days`."""

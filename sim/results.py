@@ -107,8 +107,8 @@ def collect(rep: Replication) -> ReplicationResult:
 
     sources = {src.name: group(rep.by_source[i]) for i, src in enumerate(rep.scenario.sources)}
     segments = {g.name: group(g.figures) for g in rep.segments}
-    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl, owners,
-                             sources, segments)
+    return ReplicationResult(rep.replication, kpis, stages, flows, staff, roles, customers, rep.cycle, tl.compact(),
+                             owners, sources, segments)
 
 
 def _owner_figures(seat: Sequence[Any], weeks: float) -> dict[str, float | None]:

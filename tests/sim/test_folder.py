@@ -68,7 +68,8 @@ def test_a_folder_held_by_another_process_is_refused_until_it_dies(tmp_path: Pat
 def test_two_runs_into_one_folder_never_mix_their_event_logs(write_yaml: Callable[[str, str], Path],
                                                              tmp_path: Path) -> None:
     """The defect: both runs used the same part-file names; one's events.csv held the other's rows."""
-    long = SMALL.replace("horizon: 6w", "horizon: 400w").replace("replications: 3", "replications: 4")
+    # long enough (about 8 s) that the second run starts, loads and reaches the folder while the first holds it
+    long = SMALL.replace("horizon: 6w", "horizon: 2000w").replace("replications: 3", "replications: 4")
     f = write_yaml(long, "small.yaml")
     out = tmp_path / "out"
     env = {**os.environ, "SALESMAP_WORKERS": "2"}
