@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import SalesSimError
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # the command line starts fast: what a command needs loads wh
     from sim.schema import Scenario
 
 __all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_gate_arguments", "add_scheduler",
-           "add_workers", "backend_from", "check_common", "check_size", "default_folder", "gates_from"]
+           "add_workers", "backend_from", "check_common", "check_size", "default_folder", "gates_from", "show"]
 
 MAX_REPLICATIONS = 1_000_000
 
@@ -81,6 +82,22 @@ def backend_from(args: argparse.Namespace) -> Backend | None:
     backend = DaskBackend(address)
     use(backend)
     return backend
+
+
+def show(args: argparse.Namespace, doc: dict[str, Any], printer: Callable[[dict[str, Any], Any], None],
+         out: Path, err: Any, width: int = 140) -> None:
+    """The end of a command: its JSON document on stdout with --json, else its tables; where it wrote."""
+    import sys
+
+    from rich.console import Console
+
+    from sim.output import summary_json
+
+    if args.json:
+        sys.stdout.write(summary_json(doc))
+        return
+    printer(doc, Console(highlight=False, width=None if sys.stdout.isatty() else width))
+    err.print(f"results written to {out}/", markup=False, highlight=False)
 
 
 def add_allow_long(p: argparse.ArgumentParser) -> None:

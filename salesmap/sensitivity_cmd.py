@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from salesmap.args import (
     check_common,
     check_size,
     default_folder,
+    show,
 )
 from salesmap.commands import COMMANDS
 from sim.atomic import write_text
@@ -99,11 +99,7 @@ def run_sensitivity_command(args: argparse.Namespace, err: Console) -> int:
 
             sensitivity_report(folder.work)
         out = folder.path
-    if args.json:
-        sys.stdout.write(summary_json(doc))
-    else:
-        print_sensitivity(doc, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
-        err.print(f"results written to {out}/", markup=False, highlight=False)
+    show(args, doc, print_sensitivity, out, err)
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import unicodedata
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -374,7 +374,25 @@ def _outcome_table(o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
     return o
 
 
-class Stage(_Section):
+class _WithOutcomes(_Section):
+    """A table of outcomes (a stage's, or a dated change of it): probabilities that sum to 1."""
+
+    if TYPE_CHECKING:  # each subclass declares the field where its file writes it
+        outcomes: dict[str, float | Outcome]
+
+    @field_validator("outcomes", check_fields=False)
+    @classmethod
+    def _sums_to_one(cls, o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
+        return _outcome_table(o)
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """Outcome -> probability, whatever form the file gives it in."""
+        outcomes: dict[str, float | Outcome] = self.outcomes
+        return {t: v.p if isinstance(v, Outcome) else v for t, v in outcomes.items()}
+
+
+class Stage(_WithOutcomes):
     """A step of the sales-process map."""
 
     id: Identifier
@@ -397,16 +415,6 @@ class Stage(_Section):
         if (self.work is None) == (self.activities is None):
             raise ValueError("give either `work` (one activity) or `activities`, not both or neither")
         return self
-
-    @field_validator("outcomes")
-    @classmethod
-    def _sums_to_one(cls, o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
-        return _outcome_table(o)
-
-    @property
-    def probabilities(self) -> dict[str, float]:
-        """Outcome -> probability, whatever form the file gives it in."""
-        return {t: v.p if isinstance(v, Outcome) else v for t, v in self.outcomes.items()}
 
     @property
     def timed(self) -> dict[str, Any]:
@@ -572,20 +580,11 @@ class SourceRate(_Section):
     rate: Rate = Field(ge=0, description="the new mean arrivals, e.g. 150/week")
 
 
-class StageOutcomes(_Section):
+class StageOutcomes(_WithOutcomes):
     """A stage's outcomes change, e.g. a new step (a stage nobody reached before) is put in the flow."""
 
     stage: str
     outcomes: dict[str, Probability | Outcome]
-
-    @field_validator("outcomes")
-    @classmethod
-    def _sums_to_one(cls, o: dict[str, float | Outcome]) -> dict[str, float | Outcome]:
-        return _outcome_table(o)
-
-    @property
-    def probabilities(self) -> dict[str, float]:
-        return {t: v.p if isinstance(v, Outcome) else v for t, v in self.outcomes.items()}
 
 
 CHANGE_KINDS = ("joins", "leaves", "responsibilities", "calendar", "source", "stage")
