@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from salesmap.report.charts import BAD, BLUE, INK, MUTED, _style
 from salesmap.report.files import SweepFile, read_results_file
@@ -56,6 +57,8 @@ def response_chart(doc: dict[str, Any], field: str) -> str:
         if measure == "max_utilization":
             ax.axhline(doc.get("overload_threshold") or 0.85, color=BAD, lw=0.8, ls="--")
             ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+        if not categorical and all(x is not None and float(x).is_integer() for x in xs):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # headcounts: no 3.25 people
         if categorical:
             ax.set_xticks(range(len(labels)), [s.replace("$", r"\$") for s in labels], fontsize=7, rotation=30)
         ax.set_xlabel(field.replace("$", r"\$"), fontsize=8, color=MUTED)
