@@ -14,7 +14,7 @@ from optimize.assign import Objective, Plan
 from optimize.gates import Decision, Gate, Gates, decide
 from optimize.workload import Workload
 from sim.compare import Deltas, compare
-from sim.runner import RunResult, extend, simulate
+from sim.runner import RunResult, extend, max_utilization, simulate
 from sim.scenario import scenario_from_data
 from sim.schema import Scenario
 from sim.stats import Delta, Stat, paired_delta
@@ -52,11 +52,6 @@ def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
         if isinstance(role, dict):
             role.pop("headcount", None)
     return new, scenario_from_data(new, source)
-
-
-def max_utilization(run: RunResult) -> list[float]:
-    """The busiest person's utilization in each replication."""
-    return [max(r.staff.values()) for r in run.replications]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 from sim.calendar import WorkCalendar
@@ -90,6 +91,10 @@ class Pool:
         self.roles: tuple[str, ...] = ()
         """Roles whose people may do this activity."""
 
+    def route(self, routing: Mapping[str, str]) -> None:
+        """Set `owner_roles` from the people now in the pool (`routing`: the roles that route by owner)."""
+        self.owner_roles = tuple(r for r in self.roles if r in routing and any(w.role == r for w in self.people))
+
     def add(self, w: PersonState) -> None:
         """A person becomes responsible for this activity (they are not free yet: see Dispatcher.release)."""
         self.people.append(w)
@@ -161,14 +166,18 @@ class Dispatcher:
         for p in w.pools:
             p.free[w] = None
 
+    def _busy_to(self, w: PersonState, now: float) -> float:
+        """Working hours a busy person has been busy since they started or the last tally."""
+        return w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+
     def _book(self, w: PersonState, now: float) -> None:
         w.free = True
-        w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+        w.busy_hours += self._busy_to(w, now)
 
     def book_until(self, w: PersonState, now: float) -> None:
         """Count a busy person's working hours up to now (before their calendar changes)."""
         if not w.free:
-            w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+            w.busy_hours += self._busy_to(w, now)
             w.busy_since = now
 
     def join(self, w: PersonState, now: float) -> None:
@@ -186,7 +195,7 @@ class Dispatcher:
         out = [] if seats is None else [0.0] * seats
         for w in self.workers:
             if not w.free:
-                w.busy_hours += w.calendar.working_hours(max(w.busy_since, self.tally_start), now)
+                w.busy_hours += self._busy_to(w, now)
             if seats is None:
                 out.append(w.busy_hours)
             else:

@@ -109,7 +109,7 @@ class Replication:
                 pool = Pool(f"{spec.id}:{a.name}", spec.priority, people)
                 roles = (a.role,) if a.role else spec.roles
                 pool.roles = roles
-                pool.owner_roles = tuple(r for r in roles if r in self.routing and any(w.role == r for w in people))
+                pool.route(self.routing)
                 self.pool_specs.append((pool, spec.id, a.role))
                 for w in people:
                     w.pools.append(pool)

@@ -17,7 +17,7 @@ import numpy as np
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 
-__all__ = ["Band", "Forecast", "forecast"]
+__all__ = ["Band", "Forecast", "forecast", "role_utilization"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,12 @@ class Forecast:
                 "total_won": self.total_won.json(), "total_revenue": self.total_revenue.json()}
 
 
+def role_utilization(tl: Any, i: int, idx: Sequence[int]) -> float | None:
+    """Busy share of the open hours of the people `idx` (a role) in period i; None when they had none."""
+    open_hours = sum(tl.available[i][j] for j in idx)
+    return sum(tl.busy[i][j] for j in idx) / open_hours if open_hours else None
+
+
 def forecast(sc: Scenario, results: Sequence[ReplicationResult], people: Sequence[tuple[str, str]]) -> Forecast | None:
     """The weekly forecast of a run that started from an open pipeline (None otherwise). `people` are
     (name, role) in the order the timelines list them."""
@@ -79,8 +85,8 @@ def forecast(sc: Scenario, results: Sequence[ReplicationResult], people: Sequenc
         idx = [j for j, (_, r) in enumerate(people) if r == role]
 
         def busy(tl: Any, i: int, idx: list[int] = idx) -> float:
-            open_hours = sum(tl.available[i][j] for j in idx)
-            return sum(tl.busy[i][j] for j in idx) / open_hours if open_hours else 0.0
+            u = role_utilization(tl, i, idx)
+            return 0.0 if u is None else u
         utilization[role] = Band.of(rows(busy))
     return Forecast(tuple(results[0].timeline.starts[i] / 24 for i in weeks), Band.of(won), Band.of(revenue),
                     Band.of(rows(lambda tl, i: tl.pipeline[i])), utilization,

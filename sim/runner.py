@@ -22,7 +22,8 @@ from sim.schema import Scenario
 from sim.summary import Summary
 from sim.workers import default_workers, drop_pool, pool, start_workers
 
-__all__ = ["RunResult", "default_workers", "extend", "simulate", "start_workers"]  # the last two from sim.workers
+# default_workers and start_workers come from sim.workers
+__all__ = ["RunResult", "default_workers", "extend", "max_utilization", "simulate", "start_workers"]
 
 @dataclass(frozen=True)
 class RunResult:
@@ -30,6 +31,11 @@ class RunResult:
     seed: int
     replications: tuple[ReplicationResult, ...]
     summary: Summary
+
+
+def max_utilization(run: RunResult) -> list[float]:
+    """The busiest person's utilization in each replication."""
+    return [max(r.staff.values()) for r in run.replications]
 
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,

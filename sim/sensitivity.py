@@ -30,7 +30,7 @@ from sim.backend import Backend
 from sim.batch import simulate_many
 from sim.errors import SalesSimError
 from sim.paths import get_path, leaf_paths, set_path
-from sim.runner import RunResult
+from sim.runner import RunResult, max_utilization
 from sim.scenario import scenario_from_data
 from sim.stats import paired_delta, stat
 
@@ -160,7 +160,7 @@ class Sensitivity:
 
 def _per_rep(run: RunResult, kpi: str) -> list[float | None]:
     if kpi == "max_utilization":
-        return [max(r.staff.values()) for r in run.replications]
+        return list(max_utilization(run))
     return [r.kpis[kpi] for r in run.replications]
 
 

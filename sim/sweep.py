@@ -21,7 +21,7 @@ from sim.backend import Backend
 from sim.batch import simulate_many
 from sim.paths import get_path, set_path
 from sim.ranges import Vary
-from sim.runner import RunResult
+from sim.runner import RunResult, max_utilization
 from sim.scenario import scenario_from_data
 from sim.stats import Stat, stat
 
@@ -39,7 +39,7 @@ class Point:
 
     def measure(self, name: str) -> Stat:
         if name == "max_utilization":  # the busiest person, replication by replication
-            return stat([max(r.staff.values()) for r in self.run.replications], (0.0, 1.0))
+            return stat(max_utilization(self.run), (0.0, 1.0))
         if name.startswith("utilization:"):
             return self.run.summary.roles[name.split(":", 1)[1]].utilization
         return self.run.summary.kpis[name]

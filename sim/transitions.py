@@ -121,7 +121,7 @@ class Transitions:
         want = [p for p, stage, role in self.pools if stage in stages and (role is None or role == w.role)]
         for p in [p for p in w.pools if p not in want]:
             p.remove(w)
-            self._owners_of(p)
+            p.route(self.rep.routing)
             own = [r for r in w.own if r[5] is p]
             if own:
                 w.own = [r for r in w.own if r[5] is not p]
@@ -129,7 +129,7 @@ class Transitions:
         for p in want:
             if p not in w.pools:
                 p.add(w)
-                self._owners_of(p)
+                p.route(self.rep.routing)
         w.pools.sort(key=lambda p: -p.priority)
         fp = self.rep.scenario.focus_penalty
         w.focus = 1.0 + (fp.per_extra_stage * max(0, len(stages) - fp.free_stages) if fp else 0.0)
@@ -139,10 +139,6 @@ class Transitions:
                 p.free.pop(w, None)
             self.rep.dispatch.join(w, self.rep.env.now)
 
-    def _owners_of(self, pool: Pool) -> None:
-        routing = self.rep.routing
-        pool.owner_roles = tuple(r for r in pool.roles if r in routing and any(w.role == r for w in pool.people))
-
     def leave(self, w: PersonState, now: float, successor: PersonState | None = None) -> None:
         """They leave now: out of every pool, their waiting owned leads handed over."""
         self._book_open(w, now)
@@ -151,7 +147,7 @@ class Transitions:
         w.successor = successor
         for p in list(w.pools):
             p.remove(w)
-            self._owners_of(p)
+            p.route(self.rep.routing)
         own, w.own = sorted(w.own), []
         self._hand_over(w, own)
 

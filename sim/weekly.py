@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.forecast import Band
+from sim.forecast import Band, role_utilization
 from sim.metrics import ReplicationResult
 from sim.schema import Scenario
 
@@ -85,8 +85,8 @@ def weekly(sc: Scenario, results: Sequence[ReplicationResult], people: Sequence[
         fte[role] = Band.of(rows(lambda tl, i, idx=idx: sum(tl.fte[i][j] for j in idx)))
 
         def busy(tl: Any, i: int, idx: list[int] = idx) -> float:
-            open_hours = sum(tl.available[i][j] for j in idx)
-            return sum(tl.busy[i][j] for j in idx) / open_hours if open_hours else np.nan
+            u = role_utilization(tl, i, idx)
+            return np.nan if u is None else u
         utilization[role] = _band(rows(busy))
     p90 = np.nanmean([r.kpis.get("cycle_time_p90") or np.nan for r in results]) if results else np.nan
     last_entry = sc.horizon - (24 * p90 if p90 == p90 else 0.0)
