@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # the command line starts fast: what a command needs loads wh
     from sim.schema import Scenario
 
 __all__ = ["MAX_REPLICATIONS", "Exit", "UsageError", "add_allow_long", "add_gate_arguments", "add_scheduler",
-           "add_workers", "backend_from", "check_common", "check_size", "default_folder", "gates_from", "show"]
+           "add_workers", "backend_from", "check_common", "check_size", "default_folder", "gates_from", "show",
+           "start_backend"]
 
 MAX_REPLICATIONS = 1_000_000
 
@@ -98,6 +99,21 @@ def show(args: argparse.Namespace, doc: dict[str, Any], printer: Callable[[dict[
         return
     printer(doc, Console(highlight=False, width=None if sys.stdout.isatty() else width))
     err.print(f"results written to {out}/", markup=False, highlight=False)
+
+
+def start_backend(args: argparse.Namespace, work: int) -> Backend:
+    """Where the command's replications run: the Dask cluster --scheduler names, else this machine's worker
+    processes (--workers, at most `work` of them), started now, before a progress bar's thread starts
+    (a process with one thread forks them in milliseconds)."""
+    remote = backend_from(args)
+    if remote is not None:
+        return remote
+    from sim.backend import local_backend
+    from sim.runner import start_workers
+
+    workers = getattr(args, "workers", None)
+    start_workers(workers, work)
+    return local_backend(workers)
 
 
 def add_allow_long(p: argparse.ArgumentParser) -> None:

@@ -23,10 +23,10 @@ from salesmap.args import (
     add_allow_long,
     add_scheduler,
     add_workers,
-    backend_from,
     check_common,
     check_size,
     default_folder,
+    start_backend,
 )
 from salesmap.commands import COMMANDS, MODULES
 from sim.errors import SalesSimError, ScenarioError
@@ -203,7 +203,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     check_size(sc, args.replications or sc.replications, args)
     if (args.scheduler or os.environ.get("SALESMAP_SCHEDULER")) and not args.no_events:
         raise UsageError("the event log is written by local runs only: with a Dask scheduler, add --no-events")
-    backend_from(args)
+    start_backend(args, args.replications or sc.replications)
     with ResultsFolder(_out_dir(args, safe_name(sc.name)), force=args.force) as folder:
         out = folder.path
         result = _simulate_into(args, sc, folder.work, err)
@@ -224,15 +224,12 @@ def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Conso
     """Simulate with a progress bar, streaming the event log into `out` unless --no-events."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sim.backend import chosen
     from sim.output import EventLog
-    from sim.runner import simulate, start_workers
+    from sim.runner import simulate
 
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
     ok = False
-    if chosen() is None:
-        start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
     try:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -286,11 +283,10 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from salesmap.compare_view import print_comparison
-    from sim.backend import chosen
     from sim.compare import comparison
     from sim.folder import ResultsFolder
     from sim.output import safe_name, summary_json, write_results, write_text
-    from sim.runner import simulate, start_workers
+    from sim.runner import simulate
     from sim.scenario import dump_data
 
     check_common(args)
@@ -302,12 +298,10 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     seed = base_sc.seed if args.seed is None else args.seed
     for sc, _, _ in runs:
         check_size(sc, n, args)
-    backend_from(args)
+    start_backend(args, n)
     results: dict[str, RunResult] = {}
     with ResultsFolder(_out_dir(args, f"compare-{safe_name(base_sc.name)}"), force=args.force) as folder:
         out = folder.path
-        if chosen() is None:
-            start_workers(args.workers, n)  # before the progress bar's thread: workers fork fast
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("", total=n * len(runs))

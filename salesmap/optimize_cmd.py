@@ -23,19 +23,18 @@ from salesmap.args import (
     add_allow_long,
     add_gate_arguments,
     add_scheduler,
-    backend_from,
     check_common,
     check_size,
     default_folder,
     gates_from,
+    start_backend,
 )
 from salesmap.commands import COMMANDS
 from salesmap.decision_files import write_decision_files
 from salesmap.tables import money_line
-from sim.backend import chosen
 from sim.folder import ResultsFolder
 from sim.output import plain, safe_name, summary_json
-from sim.runner import simulate, start_workers
+from sim.runner import simulate
 from sim.scenario import load_scenario_with_data, scenario_from_data
 from sim.schema import Scenario
 from sim.stats import stat
@@ -138,9 +137,7 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
                    work: Path, err: Console) -> tuple[dict[str, Any], Search]:
     """Simulate today, search, and write the recommendation files as `work` and beside it (the claimed
     folder's staging area; they become `out` and its neighbours when everything is written)."""
-    backend_from(args)
-    if chosen() is None:
-        start_workers(None, args.replications or sc.replications)  # before the spinner's thread: workers fork fast
+    start_backend(args, args.replications or sc.replications)  # before the spinner's thread
     with err.status("simulating today's team") as status:
         before = simulate(sc, replications=args.replications, seed=args.seed)
         wl = measure_workload(sc, before, allow_role_changes=args.allow_role_changes)

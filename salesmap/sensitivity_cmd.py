@@ -17,11 +17,11 @@ from salesmap.args import (
     add_allow_long,
     add_scheduler,
     add_workers,
-    backend_from,
     check_common,
     check_size,
     default_folder,
     show,
+    start_backend,
 )
 from salesmap.commands import COMMANDS
 from sim.atomic import write_text
@@ -83,7 +83,7 @@ def run_sensitivity_command(args: argparse.Namespace, err: Console) -> int:
     points = {"oat": 1 + 2 * k, "morris": 1 + args.trajectories * (k + 1), "sobol": 1 + args.samples * (k + 2)}
     reps = args.replications or sc.replications
     check_size(sc, reps * points[args.method], args)
-    backend = backend_from(args)
+    backend = start_backend(args, points[args.method] * reps)
     with ResultsFolder(args.out or default_folder(f"sensitivity-{safe_name(sc.name)}"), force=args.force) as folder:
         with Progress(TextColumn("sensitivity: {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:

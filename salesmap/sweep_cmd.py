@@ -17,11 +17,11 @@ from salesmap.args import (
     add_allow_long,
     add_scheduler,
     add_workers,
-    backend_from,
     check_common,
     check_size,
     default_folder,
     show,
+    start_backend,
 )
 from salesmap.commands import COMMANDS
 from sim.atomic import atomic_file, write_text
@@ -88,7 +88,7 @@ def run_sweep_command(args: argparse.Namespace, err: Console) -> int:
         raise UsageError(f"{points:,} points; at most {MAX_SWEEP_POINTS:,} (use --design lhs N)")
     reps = args.replications or sc.replications
     check_size(sc, reps * points, args)
-    backend = backend_from(args)
+    backend = start_backend(args, points * reps)
     with ResultsFolder(args.out or default_folder(f"sweep-{safe_name(sc.name)}"), force=args.force) as folder:
         with Progress(TextColumn("sweep: {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
