@@ -44,6 +44,8 @@ class Transitions:
         self.seats: list[list[PersonState]] = [[w] for w in rep.workers]
         """Each seat's occupants so far, the current one last."""
         self.stages: list[list[str]] = [list(m.stages) for m in rep.team_seats]
+        self.seat_of = {m.name: k for k, m in enumerate(rep.team_seats)}
+        """Person's name -> their seat."""
         self.role_calendar: dict[str, WorkCalendar] = {}
         self.open_booked: dict[PersonState, float] = {}
         """Open hours of the current period counted before a calendar change."""
@@ -56,7 +58,6 @@ class Transitions:
             if c.source is not None:
                 k = rep.source_index[c.source.source]
                 self.top_rate[k] = max(self.top_rate[k], c.source.rate)
-        self.marks: list[tuple[float, str]] = [(sc.hours_at(c), c.label) for c in sc.changes or ()]
 
     # -- start ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -80,7 +81,7 @@ class Transitions:
     def apply(self, c: Change) -> None:
         now = self.rep.env.now
         if c.joins is not None:
-            k = next(i for i, m in enumerate(self.rep.team_seats) if m.name == c.joins.name)
+            k = self.seat_of[c.joins.name]
             self.join(self.seats[k][-1], now)
         elif c.leaves is not None:
             w = self._current(c.leaves)
@@ -88,7 +89,7 @@ class Transitions:
                 self.leave(w, now, self._current(c.to) if c.to else None)
         elif c.responsibilities is not None:
             r = c.responsibilities
-            k = next(i for i, m in enumerate(self.rep.team_seats) if m.name == r.person)
+            k = self.seat_of[r.person]
             self.stages[k] = [s for s in self.stages[k] if s not in r.remove] + \
                 [s for s in r.add if s not in self.stages[k]]
             w = self.seats[k][-1]
@@ -103,7 +104,7 @@ class Transitions:
 
     def _current(self, name: str) -> PersonState | None:
         """The person now in the named seat (None: vacant)."""
-        k = next(i for i, m in enumerate(self.rep.team_seats) if m.name == name)
+        k = self.seat_of[name]
         w = self.seats[k][-1]
         return w if w.present else None
 
@@ -235,14 +236,14 @@ class Transitions:
         open_hours, fte = [0.0] * n, [0.0] * n
         mid = (start + end) / 2
         for k, seat in enumerate(self.seats):
-            full = rep_full = seat[-1].calendar.working_hours(start, end)
+            full = seat[-1].calendar.working_hours(start, end)
             for w in seat:
                 a = max(start, w.joined, self.cal_since.get(w, -math.inf))
                 b = min(end, w.left)
                 hours = self.open_booked.pop(w, 0.0) + (w.calendar.working_hours(a, b) if b > a else 0.0)
                 self.cal_since.pop(w, None)
                 open_hours[k] += hours
-                if rep_full > 0 and hours > 0:
+                if full > 0 and hours > 0:
                     f = w.ramp.factor(mid - w.joined) if w.ramp is not None else 1.0
                     fte[k] += w.capacity * f * hours / full
         return open_hours, fte
