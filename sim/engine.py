@@ -342,7 +342,7 @@ class Replication:
                     self.cycle_sum += days
                     self.cycle_n += 1
                     self.cycle.add(days)
-                    if lead.arrival >= 0:
+                    if self.transitions is not None and lead.arrival >= 0:  # read by the weekly figures only
                         self.timeline.entered(int(lead.arrival // 168), days)
             else:
                 self.lost += 1

@@ -124,7 +124,8 @@ class Timeline:
     """People who left by attrition, per period (kept when the team changes during the run)."""
     entry_cycle_sum: MutableSequence[float] = field(default_factory=list)
     entry_cycle_n: MutableSequence[int] = field(default_factory=list)
-    """Cycle days summed, and count, of won leads by the calendar week they arrived in (week 0 first)."""
+    """Cycle days summed, and count, of won leads by the calendar week they arrived in (week 0 first; kept
+    when the team changes during the run)."""
 
     def compact(self) -> Timeline:
         """The same series in typed arrays (8 bytes a number instead of a Python float's 32): what a
