@@ -18,6 +18,8 @@ __all__ = ["AlwaysOpen", "OfficeHours", "WorkCalendar", "calendar_for"]
 class WorkCalendar(Protocol):
     hours_per_week: float
     start_date: dt.date
+    always: bool
+    """Open around the clock: working time is calendar time (the engine then skips the calendar's calls)."""
 
     def next_open(self, t: float) -> float:
         """The earliest time >= t at which staff are working."""
@@ -36,6 +38,7 @@ class AlwaysOpen:
     """24/7: calendar time and working time are the same (pure queueing checks, call centres)."""
 
     hours_per_week = 168.0
+    always = True
 
     def __init__(self, start_date: dt.date = DEFAULT_START) -> None:
         self.start_date = start_date
@@ -52,6 +55,8 @@ class AlwaysOpen:
 
 class OfficeHours:
     """Open `hours_per_day` from `day_starts` on the first `days_per_week` weekdays, except holidays."""
+
+    always = False
 
     def __init__(self, cal: Calendar) -> None:
         self.start_date = cal.start_date

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import simpy
 
+from sim.driver import start
 from sim.lead import LOST, EventRow, Lead, Process
 from sim.metrics import StageTally
 from sim.schema import Scenario
@@ -83,7 +84,7 @@ class CustomerBase:
         for k in range(self.spec.initial):
             lead = Lead(self.rep.new_case("C"), 0.0, 0.0, base | k)
             self.count.move(0.0, 1)
-            self.rep.env.process(self._life(lead, onboard=False, first_due=self.phase(lead.key, 0)))
+            start(self.rep.env, self._life(lead, onboard=False, first_due=self.phase(lead.key, 0)))
 
     def welcome(self, lead: Lead) -> None:
         """A lead was won: it becomes a customer."""
@@ -93,7 +94,7 @@ class CustomerBase:
         if now >= self.rep.warmup:
             self.new += 1
         self.count.move(now, 1)
-        self.rep.env.process(self._life(lead, onboard=True, first_due=1.0))
+        start(self.rep.env, self._life(lead, onboard=True, first_due=1.0))
 
     def close_period(self, now: float, length: float) -> float:
         """Time-average customers over the period just ended."""
@@ -115,12 +116,12 @@ class CustomerBase:
         while True:
             rate = self.hazard * (self.late_multiplier if late else 1.0)
             if rate > 0 and rate * gap >= budget:
-                yield env.timeout(budget / rate)
+                yield budget / rate
                 return self._churn(lead)
             if self.check_in is None:
                 return None  # no check-ins and no churn: a customer for good
             budget -= rate * gap
-            yield env.timeout(gap)
+            yield gap
             gap = every
             due = env.now
             target, first_touch = yield from rep.visit(lead, self.check_in)

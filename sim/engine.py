@@ -19,6 +19,7 @@ import simpy
 from sim.calendar import calendar_for
 from sim.customers import CustomerBase
 from sim.dispatch import Dispatcher, PersonState, Pool
+from sim.driver import run, start
 from sim.lead import LOST, NOT_YET, STAGE_ENTERED, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
 from sim.owners import Owners
@@ -168,12 +169,12 @@ class Replication:
             self.transitions.start()
         self._open_deals()
         for src in self.scenario.sources:
-            env.process(self._arrivals(src))
+            start(self.env, self._arrivals(src))
             for b in src.batches:
-                env.process(self._batch(src, b.at, b.count))
+                start(self.env, self._batch(src, b.at, b.count))
         self.customers.start()
-        env.process(self._ticker())
-        env.run(until=self.horizon)
+        start(self.env, self._ticker())
+        run(env, self.horizon)
         self._close_period(self.horizon)
         self._sweep_stuck()
 
@@ -204,7 +205,7 @@ class Replication:
             self.in_pipeline.move(0.0, 1)
             if self.log is not None:
                 self.log((self.replication, lead.case, "deal open", d.stage, "complete", -age, "", ""))
-            self.env.process(self._pipeline(lead, self.by_id[d.stage], age))
+            start(self.env, self._pipeline(lead, self.by_id[d.stage], age))
 
     def _arrivals(self, src: Any) -> Process:
         if src.seasonal:
@@ -230,7 +231,7 @@ class Replication:
         top = max(weekly) if weekly else 1.0
         base, k = lead_keys(f"source:{src.name}"), 0
         while True:
-            yield env.timeout(gap() / (rate * top))
+            yield gap() / (rate * top)
             if weekly is not None and thin is not None:
                 day = int(env.now // 24) % 7
                 if thin() * top > weekly[(self.calendar.start_date.weekday() + day) % 7]:
@@ -264,7 +265,7 @@ class Replication:
                 t = env.now + gap() / peak
                 if t >= end:
                     break
-                yield env.timeout(t - env.now)
+                yield t - env.now
                 f = season.factor(t) * (weekly[(first_day + int(t // 24)) % 7] if weekly else 1.0)
                 if thin() * top > f:
                     continue
@@ -272,7 +273,7 @@ class Replication:
                 if moves_wins:
                     lead.season = season
                 k += 1
-            yield env.timeout(end - env.now)
+            yield end - env.now
             week += 1
 
     @staticmethod
@@ -283,7 +284,7 @@ class Replication:
 
     def _batch(self, src: Any, at: float, count: int) -> Process:
         src_index = self.source_index[src.name]
-        yield self.env.timeout(at)
+        yield at
         value = self.streams.sampler(src.value, f"value:{src.name}:batch@{at:g}") if src.value else None
         entry = self.by_id[src.enters]
         base = lead_keys(f"batch:{src.name}@{at:g}")
@@ -292,7 +293,8 @@ class Replication:
 
     def _new_lead(self, entry: StageRun, value: float, key: int, source: int) -> Lead:
         now = self.env.now
-        lead = Lead(self.new_case(), now, value, key)
+        self._next_case += 1
+        lead = Lead(self._next_case, now, value, key)
         lead.source = source
         measured = now >= self.warmup
         if self.segments:
@@ -310,7 +312,7 @@ class Replication:
         self.in_pipeline.move(now, 1)
         if self.log is not None:
             self.log((self.replication, lead.case, "lead arrived", entry.id, "complete", now, "", ""))
-        self.env.process(self._pipeline(lead, entry))
+        start(self.env, self._pipeline(lead, entry))
         return lead
 
     def _pipeline(self, lead: Lead, stage: StageRun, age: float = 0.0) -> Process:
@@ -353,20 +355,22 @@ class Replication:
         if won:
             self._period_won += 1
             self._period_revenue += lead.value
-            self.customers.welcome(lead)
+            if self.customers.spec is not None:
+                self.customers.welcome(lead)
         if self.log is not None:
             self.log((self.replication, lead.case, str(target), "", "complete", now, "", ""))
 
-    def visit(self, lead: Lead, st: StageRun, age: float = 0.0) -> Generator[simpy.Event, Any, Any]:
+    def visit(self, lead: Lead, st: StageRun, age: float = 0.0) -> Process:
         """One stay of a lead in a stage (an open deal's stay goes on after `age` hours already spent).
 
         Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1).
         """
         env, dispatch, log = self.env, self.dispatch, self.log
-        entered = env.now - age
+        now = env.now
+        entered = now - age
         tally = st.tally
         measured_entry = entered >= self.warmup
-        tally.move(env.now, 1)
+        tally.move(now, 1)
         if measured_entry:
             tally.entered += 1
         if log is not None and age == 0.0:
@@ -386,14 +390,19 @@ class Replication:
         for act in st.acts if not resume else ():
             if worker is None or worker not in act.pool.people_set:
                 if worker is not None:
-                    dispatch.release(worker, env.now)
-                worker = yield from self._acquire(lead, act.pool, st)
-                if worker is None:
-                    dropped = True
-                    break
-            now = env.now
+                    dispatch.release(worker, now)
+                pool = act.pool
+                w = None if pool.owner_roles else dispatch.pick_free(pool, lead.workers, now)
+                if w is not None and (not lead.workers or w in lead.workers):
+                    worker = w  # free at once, and no handoff: nothing to wait for
+                else:
+                    worker = yield from self._acquire(lead, pool, st, w)
+                    if worker is None:
+                        dropped = True
+                        break
+                    now = env.now
             cal = worker.calendar
-            start = cal.next_open(now)
+            start = now if cal.always else cal.next_open(now)
             if first < 0:
                 first = start
                 if start >= self.warmup:
@@ -405,10 +414,11 @@ class Replication:
             effort_total += effort / worker.speed
             ramp = worker.ramp
             rate = worker.rate if ramp is None else worker.rate * ramp.factor(now - worker.joined)
-            end = cal.advance(now, effort / rate)
+            end = now + effort / rate if cal.always else cal.advance(now, effort / rate)
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
-            yield env.timeout(end - now)
+            yield end - now
+            now = env.now
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "complete", end, worker.name, worker.role))
             if worker not in lead.workers:
@@ -421,10 +431,10 @@ class Replication:
         elif resume:
             target, remaining = st.resume(age, key, self.streams)
             if remaining > 0:
-                yield env.timeout(remaining)
+                yield remaining
         else:
             if st.wait is not None:
-                yield env.timeout(st.wait(key, n))
+                yield st.wait(key, n)
             if self.adjusts:  # people's win rates, quarter-end pushes or segments in this scenario
                 m = worker.win_rate if worker is not None else 1.0
                 if worker is not None and worker.ramp is not None and worker.ramp.win_rate:
@@ -439,7 +449,7 @@ class Replication:
             if st.after:
                 after = st.after.get(target.id if isinstance(target, StageRun) else target)
                 if after is not None:
-                    yield env.timeout(after(key, n))
+                    yield after(key, n)
         if st.stalls and target == STALLED:
             if st.revive_to is None:
                 self._stall(lead, st, entered, effort_total)
@@ -487,18 +497,24 @@ class Replication:
         else:
             tally.advanced += 1
 
-    def _acquire(self, lead: Lead, pool: Pool, st: StageRun) -> Generator[simpy.Event, Any, PersonState | None]:
+    def _acquire(self, lead: Lead, pool: Pool, st: StageRun,
+                 taken: PersonState | None = None) -> Generator[simpy.Event | float, Any, PersonState | None]:
         """Wait for a person of `pool` (the lead's owner, if it has one there); None if the lead was
-        dropped in a handoff."""
+        dropped in a handoff. `taken`: the free person already picked for it (a handoff to decide)."""
         env, dispatch = self.env, self.dispatch
         since = env.now
         owner = self.owners.owner(lead, pool, since, self.warmup) if pool.owner_roles else None
-        if owner is None:
-            w = dispatch.pick_free(pool, lead.workers, since)
-            if w is None:
+        w: PersonState
+        if taken is not None:
+            w = taken
+        elif owner is None:
+            picked = dispatch.pick_free(pool, lead.workers, since)
+            if picked is None:
                 ev = env.event()
                 dispatch.enqueue(pool, since, ev, lead)
                 w = yield ev
+            else:
+                w = picked
         elif owner.free:
             dispatch.take(owner, since)
             w = owner
@@ -522,7 +538,7 @@ class Replication:
         if self.handoff_delay is None:
             return w
         dispatch.release(w, env.now)
-        yield env.timeout(self.handoff_delay(lead.key, h))
+        yield self.handoff_delay(lead.key, h)
         if owner is not None:  # the owner may have left meanwhile: ask again
             owner = self.owners.owner(lead, pool, env.now, self.warmup) if pool.owner_roles else None
         if owner is not None:
@@ -545,7 +561,7 @@ class Replication:
         marks = sorted({t for t in (self.warmup, *(168.0 * k for k in range(1, math.ceil(self.horizon / 168))))
                         if 0 < t < self.horizon})
         for t in marks:
-            yield self.env.timeout(t - self.env.now)
+            yield t - self.env.now
             self._close_period(t)
 
     def _close_period(self, now: float) -> None:

@@ -25,17 +25,19 @@ is negative: it entered before the start)."""
 EventRow = tuple[int, str, str, str, str, float, str, str]
 """(replication, case_id, activity, stage, lifecycle, time in hours, resource, role)."""
 
-Process = Generator[simpy.Event, Any, Any]
+Process = Generator[simpy.Event | float, Any, Any]
+"""A lead's or a source's life, driven by `sim.driver.start`: it yields SimPy events, or hours to wait."""
 
 
 class Lead:
     """A prospect moving through the map (and, once won, a customer)."""
 
-    __slots__ = ("arrival", "case", "handoffs", "key", "open", "owners", "season", "segment", "since", "source",
+    __slots__ = ("_case", "arrival", "handoffs", "key", "open", "owners", "season", "segment", "since", "source",
                  "value", "visits", "workers")
 
-    def __init__(self, case: str, arrival: float, value: float, key: int = 0) -> None:
-        self.case = case
+    def __init__(self, case: str | int, arrival: float, value: float, key: int = 0) -> None:
+        self._case = case
+        """Its case id, or the number n of a lead from a source (case id `Ln`, spelled only when asked)."""
         self.arrival = arrival
         self.value = value
         self.key = key
@@ -58,3 +60,9 @@ class Lead:
         """When it first entered the stage the cycle time is counted from (kpis.cycle_time_from)."""
         self.workers: list[PersonState] = []
         """Everyone who has worked on this lead, oldest first."""
+
+    @property
+    def case(self) -> str:
+        """Its case id in the event log: `L12` for the 12th lead from the sources, a deal's id, `C3`."""
+        c = self._case
+        return c if isinstance(c, str) else f"L{c}"

@@ -15,19 +15,25 @@ from typing import Any
 __all__ = ["Histogram", "ReplicationResult", "Rows", "StageTally", "Timeline"]
 
 
+_LOW = 1e-4
+_STEP = math.log(1.01)
+_log = math.log
+
+
 class Histogram:
     """Counts of positive values in geometric bins 1% wide, from 1e-4 up."""
 
-    LOW = 1e-4
-    STEP = math.log(1.01)
+    LOW = _LOW
+    STEP = _STEP
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
         self.n = 0
 
     def add(self, x: float) -> None:
-        i = int(math.log(x / self.LOW) / self.STEP) if x > self.LOW else 0
-        self.counts[i] = self.counts.get(i, 0) + 1
+        i = int(_log(x / _LOW) / _STEP) if x > _LOW else 0
+        counts = self.counts
+        counts[i] = counts.get(i, 0) + 1
         self.n += 1
 
     def quantile(self, q: float) -> float | None:

@@ -1,0 +1,86 @@
+"""Generators driven by `sim.driver` see the same events in the same order as SimPy Processes that
+yield `env.timeout`, and `driver.run` stops where `env.run(until=...)` stops."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import simpy
+
+from sim.driver import run, start
+
+
+def _model(env: simpy.Environment, wait: Callable[[float], Any], launch: Callable[[Any], None],
+           trace: list[tuple[float, str]]) -> None:
+    """Customers queue for two desks (SimPy events), wait hours (floats or timeouts), spawn others."""
+    desk = simpy.Resource(env, 2)
+    rng = random.Random(5)
+
+    def customer(k: int) -> Any:
+        trace.append((env.now, f"arrive {k}"))
+        with desk.request() as req:
+            yield req
+            trace.append((env.now, f"served {k}"))
+            yield wait(round(rng.expovariate(1.0), 1))  # rounded: many ties, decided by the sequence number
+        yield wait(0.0)
+        trace.append((env.now, f"leave {k}"))
+
+    def source() -> Any:
+        for k in range(400):
+            yield wait(round(rng.expovariate(1.6), 1))
+            launch(customer(k))
+
+    launch(source())
+
+
+def _trace(wait: str, loop: str) -> tuple[list[tuple[float, str]], float]:
+    env = simpy.Environment()
+    trace: list[tuple[float, str]] = []
+    _model(env, env.timeout if wait == "timeout" else (lambda h: h), lambda g: start(env, g), trace)
+    if loop == "simpy":
+        env.run(until=150.0)
+    else:
+        run(env, 150.0)
+    return trace, env.now
+
+
+def test_hours_yielded_are_timeouts_in_the_same_order() -> None:
+    """One shared random stream: any change in the order of events changes every later draw."""
+    timeouts, floats = _trace("timeout", "simpy"), _trace("hours", "simpy")
+    assert len(timeouts[0]) > 500
+    assert floats == timeouts
+
+
+def test_the_loop_stops_where_simpy_stops() -> None:
+    assert _trace("hours", "driver") == _trace("hours", "simpy")
+    assert _trace("hours", "driver")[1] == 150.0
+
+
+def test_a_negative_wait_is_refused() -> None:
+    env = simpy.Environment()
+
+    def bad() -> Any:
+        yield 1.0
+        yield -0.5
+
+    start(env, bad())
+    with pytest.raises(ValueError, match="negative"):
+        run(env, 10.0)
+
+
+def test_an_event_already_processed_goes_on_at_once() -> None:
+    env = simpy.Environment()
+    done = env.event()
+    done.succeed("ready")
+    seen = []
+
+    def later() -> Any:
+        yield 2.0
+        seen.append((env.now, (yield done)))  # processed at time 0: its value comes back without waiting
+
+    start(env, later())
+    run(env, 5.0)
+    assert seen == [(2.0, "ready")]
