@@ -65,4 +65,6 @@ class Lead:
     def case(self) -> str:
         """Its case id in the event log: `L12` for the 12th lead from the sources, a deal's id, `C3`."""
         c = self._case
-        return c if isinstance(c, str) else f"L{c}"
+        if not isinstance(c, str):
+            c = self._case = f"L{c}"
+        return c

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from optimize.assign import Settings, Status
-from optimize.bench import generated_team
 from optimize.groups import solve_grouped
 from optimize.workload import Workload, measure_workload
+from sim.generated import generated_team
 from sim.runner import simulate
 from sim.scenario import scenario_from_data
 
