@@ -44,8 +44,8 @@ from sim.results import collect
 from sim.scenario import load_scenario, scenario_from_data
 from sim.schema import Scenario
 
-__all__ = ["against", "baseline", "ciw", "event_log_in_run", "event_log_row", "jackson", "main", "mm3", "peak_memory", "phase_profile",
-           "team_sizes"]
+__all__ = ["against", "baseline", "ciw", "event_log_in_run", "event_log_row", "jackson", "main", "mm3", "peak_memory",
+           "phase_profile", "team_sizes"]
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -7,6 +7,7 @@ Customer-side waits and lead arrivals ignore the calendar.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from typing import Protocol
@@ -66,25 +67,36 @@ class OfficeHours:
         self.hours_per_week = cal.hours_per_week
         self._first_weekday = cal.start_date.weekday()
         self._holidays = frozenset((d - cal.start_date).days for d in cal.holidays)
+        self._holiday_list = sorted(d for d in self._holidays if (self._first_weekday + d) % 7 < self.days)
+        """Holidays that fall on working days, in order (only those take hours away)."""
+        self._weekday_open = [(self._first_weekday + k) % 7 < self.days for k in range(7)]
+        """Open on day k of each week counted from the start (day 0 is the start date)."""
+        self._open_before = [sum(self._weekday_open[:k]) for k in range(8)]
+        """Working days among the first k days of a week counted from the start."""
 
     def _is_open(self, day: int) -> bool:
-        return (self._first_weekday + day) % 7 < self.days and day not in self._holidays
+        return self._weekday_open[day % 7] and day not in self._holidays
 
     def next_open(self, t: float) -> float:
         day = math.floor(t / 24)
+        if self._is_open(day):  # most calls: during or before today's hours
+            start = day * 24 + self.opens
+            if t < start + self.length:
+                return max(t, start)
         while True:
+            day += 1
             if self._is_open(day):
                 start = day * 24 + self.opens
                 if t < start + self.length:
                     return max(t, start)
-            day += 1
 
     def advance(self, t: float, work: float) -> float:
         day = math.floor(t / 24)
+        length, opens = self.length, self.opens
         while True:
             if self._is_open(day):
-                start = day * 24 + self.opens
-                end = start + self.length
+                start = day * 24 + opens
+                end = start + length
                 if t < end:
                     begin = max(t, start)
                     if begin + work <= end:
@@ -93,15 +105,33 @@ class OfficeHours:
                     t = end
             day += 1
 
+    def _open_days_before(self, day: int) -> int:
+        """Working days in [0, day) (negative days count back from the start)."""
+        weeks, rest = divmod(day, 7)
+        return weeks * self._open_before[7] + self._open_before[rest] - bisect.bisect_left(self._holiday_list, day) \
+            + bisect.bisect_left(self._holiday_list, 0)
+
+    def _worked_by(self, t: float) -> float:
+        """Working hours in [0, t] (negative before the start): working_hours is a difference of two."""
+        day = math.floor(t / 24)
+        inside = 0.0
+        if self._is_open(day):
+            start = day * 24 + self.opens
+            inside = min(max(t - start, 0.0), self.length)
+        return self._open_days_before(day) * self.length + inside
+
     def working_hours(self, a: float, b: float) -> float:
         if b <= a:
             return 0.0
-        total = 0.0
-        for day in range(math.floor(a / 24), math.floor(b / 24) + 1):
-            if self._is_open(day):
-                start = day * 24 + self.opens
-                total += max(0.0, min(b, start + self.length) - max(a, start))
-        return total
+        first, last = math.floor(a / 24), math.floor(b / 24)
+        if last - first <= 1:  # within a day or two: the hours themselves (no large differences)
+            total = 0.0
+            for day in (first, last) if last > first else (first,):
+                if self._is_open(day):
+                    start = day * 24 + self.opens
+                    total += max(0.0, min(b, start + self.length) - max(a, start))
+            return total
+        return self._worked_by(b) - self._worked_by(a)
 
 
 def calendar_for(scenario: Scenario, role: str | None = None) -> WorkCalendar:

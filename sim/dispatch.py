@@ -117,7 +117,7 @@ class Dispatcher:
         self.tally_start = 0.0
         self._seq = itertools.count()
 
-    def pick_free(self, pool: Pool, previous: list[PersonState], now: float) -> PersonState | None:
+    def pick_free(self, pool: Pool, previous: dict[PersonState, None], now: float) -> PersonState | None:
         """A free member for a lead that needs work now, or None if all are busy."""
         if not pool.free:
             return None

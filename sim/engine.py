@@ -422,7 +422,7 @@ class Replication:
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "complete", end, worker.name, worker.role))
             if worker not in lead.workers:
-                lead.workers.append(worker)
+                lead.workers[worker] = None
         if worker is not None:
             dispatch.release(worker, env.now)
         cooled = False

@@ -58,8 +58,8 @@ class Lead:
         """Still in the pipeline (neither won nor lost)."""
         self.since = NOT_YET
         """When it first entered the stage the cycle time is counted from (kpis.cycle_time_from)."""
-        self.workers: list[PersonState] = []
-        """Everyone who has worked on this lead, oldest first."""
+        self.workers: dict[PersonState, None] = {}
+        """Everyone who has worked on this lead, oldest first (a dict: membership at once, in a team of any size)."""
 
     @property
     def case(self) -> str:

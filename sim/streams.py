@@ -200,11 +200,12 @@ def _philox() -> tuple[np.random.Generator, Callable[[int, int], None]]:
     rng = np.random.Generator(bits)
     state: dict[str, Any] = dict(bits.state)
     inner = state["state"]
+    key = inner["key"] = philox_key(0, 0)
+    inner["counter"] = state["buffer"] = np.zeros(4, dtype=np.uint64)  # the setter copies the values
 
     def rekey(layer: int, block_id: int) -> None:
-        inner["key"] = philox_key(layer, block_id)
-        inner["counter"] = np.zeros(4, dtype=np.uint64)
-        state["buffer"] = np.zeros(4, dtype=np.uint64)
+        key[0] = layer & _MASK64  # element by element: a Python int goes into a uint64 word exactly
+        key[1] = block_id & _MASK64
         state["buffer_pos"], state["has_uint32"], state["uinteger"] = 4, 0, 0
         bits.state = state  # type: ignore[assignment]
 
