@@ -226,18 +226,21 @@ def _simulate_into(args: argparse.Namespace, sc: Scenario, out: Path, err: Conso
 
     from sim.output import EventLog
     from sim.runner import simulate
+    from sim.weeklylog import WeeklyLog
 
     n = args.replications or sc.replications
     log = None if args.no_events else EventLog(out / "events.csv", _start_date(sc))
+    weekly = WeeklyLog(out / "weekly.csv", sc)
     ok = False
     try:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task(sc.name, total=n)
-            result = simulate(sc, replications=n, seed=args.seed, log=log, workers=args.workers,
+            result = simulate(sc, replications=n, seed=args.seed, log=log, workers=args.workers, weekly=weekly,
                               progress=lambda done: bar.update(task, completed=done))
         ok = True
     finally:
+        weekly.close(ok)
         if log is not None:
             log.close(ok)
     return result
@@ -288,6 +291,7 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
     from sim.output import safe_name, summary_json, write_results, write_text
     from sim.runner import simulate
     from sim.scenario import dump_data
+    from sim.weeklylog import WeeklyLog
 
     check_common(args)
     if len(args.files) < 2:
@@ -300,6 +304,12 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
         check_size(sc, n, args)
     start_backend(args, n)
     results: dict[str, RunResult] = {}
+    folders: dict[str, str] = {}
+    for _, name, _ in runs:
+        sub = safe_name(name)
+        while sub in folders.values():
+            sub += "_"
+        folders[name] = sub
     with ResultsFolder(_out_dir(args, f"compare-{safe_name(base_sc.name)}"), force=args.force) as folder:
         out = folder.path
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -311,15 +321,17 @@ def _compare(args: argparse.Namespace, err: Console) -> int:
                 def advance(done: int, before: int = i * n) -> None:
                     bar.update(task, completed=before + done)
 
-                results[name] = simulate(sc, replications=n, seed=seed, progress=advance, workers=args.workers)
+                weekly = WeeklyLog(folder.work / folders[name] / "weekly.csv", sc)
+                ok = False
+                try:
+                    results[name] = simulate(sc, replications=n, seed=seed, progress=advance, workers=args.workers,
+                                             weekly=weekly)
+                    ok = True
+                finally:
+                    weekly.close(ok)
         comp = comparison(results, runs[0][1])
-        folders: dict[str, str] = {}
         for _, name, data in runs:
-            sub = safe_name(name)
-            while sub in folders.values():
-                sub += "_"
-            folders[name] = sub
-            write_results(folder.work / sub, results[name], dump_data(data))
+            write_results(folder.work / folders[name], results[name], dump_data(data))
         comp["folders"] = folders
         write_text(folder.work / "comparison.json", summary_json(comp))
         if args.report:

@@ -10,11 +10,11 @@ kept.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 
 from sim.backend import Backend, local_backend
-from sim.metrics import ReplicationResult, Timeline
+from sim.digest import Keeper
+from sim.metrics import ReplicationResult
 from sim.results import summarize
 from sim.runner import RunResult
 from sim.schema import Scenario
@@ -27,22 +27,21 @@ def simulate_many(scenarios: Sequence[Scenario], replications: int, seed: int,
                   backend: Backend | None = None) -> list[RunResult]:
     """Every scenario's first `replications` replications on `seed`; `progress(done, total)` after each.
 
-    A point is summarised as soon as its last replication is in, and its replications then keep their
-    figures but not their weekly timelines: memory grows with the points by a few kilobytes each, not
-    with the weeks simulated."""
+    Each replication is reduced as it arrives (`sim.digest`): memory grows with the points by a few
+    kilobytes each, not with the weeks simulated."""
     be = backend or local_backend()  # the chosen backend (a Dask cluster) if any
     tasks = [(k, r) for k in range(len(scenarios)) for r in range(replications)]
     results: list[list[ReplicationResult | None]] = [[None] * replications for _ in scenarios]
     left = [replications] * len(scenarios)
     out: list[RunResult | None] = [None] * len(scenarios)
+    keepers = [Keeper(sc) for sc in scenarios]
     for done, ((k, r), res) in enumerate(be.run(scenarios, tasks, seed), 1):
-        results[k][r] = res
+        results[k][r] = keepers[k].keep(res)
         left[k] -= 1
         if left[k] == 0:
             full = [x for x in results[k] if x is not None]
-            summary = summarize(scenarios[k], full, seed)
-            out[k] = RunResult(scenarios[k], seed, tuple(dataclasses.replace(x, timeline=Timeline()) for x in full),
-                               summary)
+            out[k] = RunResult(scenarios[k], seed, tuple(full), summarize(scenarios[k], full, seed),
+                               keepers[k].cycle_time)
             results[k] = []
         if progress is not None:
             progress(done, len(tasks))

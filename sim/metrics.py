@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterator, MutableSequence, Sequence
+from collections.abc import Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,13 @@ class Histogram:
         counts = self.counts
         counts[i] = counts.get(i, 0) + 1
         self.n += 1
+
+    def merge(self, other: Histogram) -> None:
+        """Add another histogram's counts (pooling replications)."""
+        counts = self.counts
+        for i, c in other.counts.items():
+            counts[i] = counts.get(i, 0) + c
+        self.n += other.n
 
     def quantile(self, q: float) -> float | None:
         """The q-quantile, to within 1%; None when empty."""
@@ -105,7 +112,7 @@ class Rows:
         return (self[i] for i in range(len(self)))
 
 
-@dataclass
+@dataclass(slots=True)
 class Timeline:
     """Per-period series (a period is a calendar week, split at the end of warm-up)."""
 
@@ -152,22 +159,24 @@ class Timeline:
         self.entry_cycle_n[week] += 1
 
 
-@dataclass
+@dataclass(slots=True)
 class ReplicationResult:
     """Everything one replication measured, as plain numbers (None: nothing to measure)."""
 
     replication: int
-    kpis: dict[str, float | None]
-    stages: dict[str, dict[str, float | None]]
-    flows: dict[str, dict[str, float]]
+    kpis: Mapping[str, float | None]
+    stages: Mapping[str, Mapping[str, float | None]]
+    flows: Mapping[str, Mapping[str, float]]
     """Per stage, visits that went to each target (stage id, won, lost) in the measured period."""
-    staff: dict[str, float]
-    roles: dict[str, float]
-    customers: dict[str, float | None]
+    staff: Mapping[str, float]
+    roles: Mapping[str, float]
+    customers: Mapping[str, float | None]
     cycle_time: Histogram
     timeline: Timeline
-    owners: dict[str, dict[str, float | None]] = field(default_factory=dict)
-    sources: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    owners: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    sources: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
     """Per source and per segment: GROUP_MEASURES in sim.results."""
-    segments: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    segments: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
     """Per person of a role with `routing: owner`: their deals (OWNER_MEASURES in sim.results)."""
+    steady: Any = None
+    """Its `sim.stability.Steadiness`, once computed (a kept replication's weekly series are cut)."""

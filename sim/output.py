@@ -16,6 +16,7 @@ from typing import Any
 
 from sim.atomic import atomic_file, write_text
 from sim.eventlog import EventLog
+from sim.rounding import rounded
 from sim.runner import RunResult
 from sim.stats import Stat
 from sim.summary import Summary
@@ -41,15 +42,7 @@ def plain(x: Any) -> Any:
     return x
 
 
-def _round(x: Any) -> Any:
-    """Round floats to 10 significant digits: stable across platforms' last-bit differences."""
-    if isinstance(x, float):
-        return float(f"{x:.10g}")
-    if isinstance(x, dict):
-        return {k: _round(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_round(v) for v in x]
-    return x
+_round = rounded
 
 
 def summary_json(summary: Summary | dict[str, Any]) -> str:
@@ -75,7 +68,8 @@ def _stat_vals(s: Stat) -> list[Any]:
 
 
 def write_results(out: Path, result: RunResult, scenario_text: str | None = None) -> list[Path]:
-    """summary.json, stages.csv, staff.csv, weekly.csv, cycle_times.csv (and the scenario's text)."""
+    """summary.json, stages.csv, staff.csv, cycle_times.csv (and the scenario's text); weekly.csv is written
+    while the run goes (`sim.weeklylog`)."""
     s = result.summary
     sc = result.scenario
     written = []
@@ -94,33 +88,11 @@ def write_results(out: Path, result: RunResult, scenario_text: str | None = None
                   for n, d in s.staff.items()]
     _csv(out / "staff.csv", ["person", "role", "stages", "capacity", *_stat_cols("utilization"), "overloaded"],
          staff_rows)
-    _csv(out / "weekly.csv", ["replication", "start_day", "end_day", "kind", "name", "value"], _weekly_rows(result))
     _csv(out / "cycle_times.csv", ["low_days", "high_days", "count"], _histogram_rows(result))
-    written += [out / n for n in ("stages.csv", "staff.csv", "weekly.csv", "cycle_times.csv")]
+    written += [out / n for n in ("stages.csv", "staff.csv", "cycle_times.csv")]
     return written
-
-
-def _weekly_rows(result: RunResult) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    stage_ids = [st.id for st in result.scenario.stages]
-    for r in result.replications:
-        tl = r.timeline
-        names = list(r.staff)
-        for i, (a, b) in enumerate(zip(tl.starts, tl.ends, strict=True)):
-            head = [r.replication, a / 24, b / 24]
-            rows.append([*head, "pipeline", "", tl.pipeline[i]])
-            rows.extend([*head, "wip", sid, tl.wip[i][k]] for k, sid in enumerate(stage_ids))
-            rows.extend([*head, "utilization", n, tl.busy[i][j] / tl.available[i][j] if tl.available[i][j] else 0.0]
-                        for j, n in enumerate(names))
-            if result.scenario.customers is not None:
-                rows.append([*head, "customers", "", tl.customers[i]])
-    return rows
 
 
 def _histogram_rows(result: RunResult) -> list[list[Any]]:
     """Cycle-time histogram pooled over replications (1%-wide bins)."""
-    pooled: dict[tuple[float, float], int] = {}
-    for r in result.replications:
-        for lo, hi, c in r.cycle_time.bins():
-            pooled[(lo, hi)] = pooled.get((lo, hi), 0) + c
-    return [[lo, hi, c] for (lo, hi), c in sorted(pooled.items())]
+    return [[lo, hi, c] for lo, hi, c in result.cycle_time.bins()]

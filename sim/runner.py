@@ -10,16 +10,18 @@ from __future__ import annotations
 import concurrent.futures as cf
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.backend import Backend, chosen
+from sim.digest import Keeper
 from sim.engine import EventRow, Replication
 from sim.errors import SalesSimError
 from sim.eventlog import EventLog, EventPart
-from sim.metrics import ReplicationResult
+from sim.metrics import Histogram, ReplicationResult
 from sim.results import collect, summarize
 from sim.schema import Scenario
 from sim.summary import Summary
+from sim.weeklylog import WeeklyLog
 from sim.workers import default_workers, drop_pool, pool, start_workers
 
 # default_workers and start_workers come from sim.workers
@@ -30,7 +32,10 @@ class RunResult:
     scenario: Scenario
     seed: int
     replications: tuple[ReplicationResult, ...]
+    """What the run keeps of each replication (`sim.digest`): its figures, not its weekly series."""
     summary: Summary
+    cycle_time: Histogram = field(default_factory=Histogram)
+    """Every replication's cycle times, pooled (cycle_times.csv)."""
 
 
 def max_utilization(run: RunResult) -> list[float]:
@@ -40,13 +45,16 @@ def max_utilization(run: RunResult) -> list[float]:
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
              log: Callable[[EventRow], None] | None = None,
-             progress: Callable[[int], None] | None = None, workers: int | None = None, first: int = 0) -> RunResult:
+             progress: Callable[[int], None] | None = None, workers: int | None = None, first: int = 0,
+             weekly: WeeklyLog | None = None) -> RunResult:
     """Simulate every replication (same seed and file: the same numbers, byte for byte).
 
     `log` receives every event row (stream it to disk; an `EventLog` also works with workers);
     `progress` is called with the number of replications done; `workers` caps the processes
     (default `default_workers()`; 1 runs everything here); `first` numbers the replications from there
-    (`extend` uses it: replication r depends only on the seed and r).
+    (`extend` uses it: replication r depends only on the seed and r); `weekly` writes each replication's
+    weekly series as it arrives (weekly.csv). Each replication is reduced as it arrives (`sim.digest`):
+    memory is flat in the number of replications but for a few bytes a figure.
     """
     n = scenario.replications if replications is None else replications
     s = scenario.seed if seed is None else seed
@@ -56,28 +64,37 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
         raise ValueError(f"seed(={s!r}) must be a whole number from 0 to 2**63 - 1")
     w = min(n, default_workers() if workers is None else max(1, workers))
     results: list[ReplicationResult] | None = None
+    keeper = Keeper(scenario)
+
+    def arrive(res: ReplicationResult) -> ReplicationResult:
+        if weekly is not None:
+            weekly.add(res)
+        return keeper.keep(res)
+
     remote = chosen()
     if remote is not None:
         if log is not None:
             raise SalesSimError("the event log is written by local runs only: with a Dask scheduler, leave it out "
                                 "(--no-events)")
-        results = _on(remote, scenario, n, s, progress, first)
+        results = _on(remote, scenario, n, s, progress, first, arrive)
     elif w > 1 and (log is None or isinstance(log, EventLog)):
         try:
-            results = _parallel(scenario, n, s, log, progress, w, first)
+            results = _parallel(scenario, n, s, log, progress, w, first, arrive)
         except cf.process.BrokenProcessPool:
             warnings.warn("worker processes could not run (a script that calls simulate() needs the "
                           "`if __name__ == '__main__':` guard); running the replications in this process",
                           RuntimeWarning, stacklevel=2)
+            keeper = Keeper(scenario)  # anything kept before the pool broke is made again
     if results is None:
         results = []
         for r in range(first, first + n):
             rep = Replication(scenario, r, s, log)
             rep.run()
-            results.append(collect(rep))
+            results.append(arrive(collect(rep)))
+            del rep
             if progress is not None:
                 progress(r + 1 - first)
-    return RunResult(scenario, s, tuple(results), summarize(scenario, results, s))
+    return RunResult(scenario, s, tuple(results), summarize(scenario, results, s), keeper.cycle_time)
 
 
 def extend(run: RunResult, replications: int) -> RunResult:
@@ -88,15 +105,18 @@ def extend(run: RunResult, replications: int) -> RunResult:
         return run
     more = simulate(run.scenario, replications - have, run.seed, first=have)
     results = [*run.replications, *more.replications]
-    return RunResult(run.scenario, run.seed, tuple(results), summarize(run.scenario, results, run.seed))
+    pooled = Histogram()
+    pooled.merge(run.cycle_time)
+    pooled.merge(more.cycle_time)
+    return RunResult(run.scenario, run.seed, tuple(results), summarize(run.scenario, results, run.seed), pooled)
 
 
 def _on(backend: Backend, scenario: Scenario, n: int, seed: int, progress: Callable[[int], None] | None,
-        first: int) -> list[ReplicationResult]:
+        first: int, arrive: Callable[[ReplicationResult], ReplicationResult]) -> list[ReplicationResult]:
     """The replications on a chosen backend (a Dask cluster), placed by number."""
     results: list[ReplicationResult | None] = [None] * n
     for done, ((_, r), res) in enumerate(backend.run([scenario], [(0, first + r) for r in range(n)], seed), 1):
-        results[r - first] = res
+        results[r - first] = arrive(res)
         if progress is not None:
             progress(done)
     return [x for x in results if x is not None]
@@ -115,7 +135,8 @@ def _replicate(scenario: Scenario, r: int, seed: int, part: EventPart | None) ->
 
 
 def _parallel(scenario: Scenario, n: int, seed: int, log: EventLog | None,
-              progress: Callable[[int], None] | None, workers: int, first: int = 0) -> list[ReplicationResult]:
+              progress: Callable[[int], None] | None, workers: int, first: int,
+              arrive: Callable[[ReplicationResult], ReplicationResult]) -> list[ReplicationResult]:
     parts = [log.part(first + r) if log is not None else None for r in range(n)]
     results: list[ReplicationResult | None] = [None] * n
     rows = [0] * n
@@ -131,7 +152,8 @@ def _parallel(scenario: Scenario, n: int, seed: int, log: EventLog | None,
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in finished:
                 r = pending.pop(fut)
-                results[r], rows[r] = fut.result()
+                res, rows[r] = fut.result()
+                results[r] = arrive(res)
                 done += 1
                 if progress is not None:
                     progress(done)

@@ -30,7 +30,7 @@ from sim.stats import Stat, stat
 from sim.team import Team, seats
 from sim.transitions import has_transitions
 
-__all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "GrowingQueue", "Stability", "stability"]
+__all__ = ["GROWTH_SHARE", "LOAD_LIMIT", "GrowingQueue", "Stability", "Steadiness", "stability", "steadiness"]
 
 LOAD_LIMIT = 1.0
 """Offered work above the hours open: no steady state."""
@@ -92,32 +92,63 @@ def _slope(ys: Sequence[float], xs: Sequence[float]) -> float:
     return math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Steadiness:
+    """One replication's part of the verdict: offered work per person, and per stage the slope and level
+    of its queue over the measured weeks."""
+
+    weeks: float
+    loads: Mapping[str, float]
+    growth: Mapping[str, float]
+    level: Mapping[str, float]
+
+
+def _judged_from(sc: Scenario) -> float:
+    """The time from which the team is judged: the warm-up's end, or its last dated change."""
+    warmup = sc.warmup
+    if sc.changes:
+        warmup = max(warmup, max(sc.hours_at(c) for c in sc.changes))
+    return warmup
+
+
+def steadiness(sc: Scenario, team: Team, r: ReplicationResult) -> Steadiness:
+    """One replication's steady-state figures, read from its weekly series (kept when it arrives, so a
+    run need not keep the series: `sim.digest`)."""
+    warmup = _judged_from(sc)
+    tl = r.timeline
+    measured = [i for i, s in enumerate(tl.starts) if s >= warmup] or [len(tl.starts) - 1]
+    hours = sum(tl.ends[i] - tl.starts[i] for i in measured)
+    weeks = hours / 168 or 1.0
+    loads = {}
+    if not has_transitions(sc):  # equal shares of a team that changes: no
+        offered = _offered(sc, team, r, weeks)
+        for j, name in enumerate(r.staff):
+            open_hours = sum(tl.available[i][j] for i in measured) / weeks
+            loads[name] = offered[name] / open_hours if open_hours else math.inf
+    mids = [(tl.starts[i] + tl.ends[i]) / 2 / 168 for i in measured]
+    growth, level = {}, {}
+    for k, st in enumerate(sc.stages):
+        ys = [tl.wip[i][k] for i in measured]
+        growth[st.id] = _slope(ys, mids)
+        level[st.id] = math.fsum(ys) / len(ys) if ys else 0.0
+    return Steadiness(weeks, loads, growth, level)
+
+
 def stability(sc: Scenario, results: Sequence[ReplicationResult]) -> Stability:
     """Whether the run has a steady state, and if not, who and where."""
-    warmup = sc.warmup
-    changing = has_transitions(sc)
-    if sc.changes:  # judge the team as it is after its last dated change
-        warmup = max(warmup, max(sc.hours_at(c) for c in sc.changes))
     team = Team(seats(sc))
     loads: dict[str, list[float]] = {}
     growth: dict[str, list[float]] = {st.id: [] for st in sc.stages}
     level: dict[str, list[float]] = {st.id: [] for st in sc.stages}
     span = 0.0
     for r in results:
-        tl = r.timeline
-        measured = [i for i, s in enumerate(tl.starts) if s >= warmup] or [len(tl.starts) - 1]
-        hours = sum(tl.ends[i] - tl.starts[i] for i in measured)
-        weeks = hours / 168 or 1.0
-        span = weeks
-        offered = _offered(sc, team, r, weeks)
-        for j, name in enumerate(r.staff if not changing else ()):  # equal shares of a team that changes: no
-            open_hours = sum(tl.available[i][j] for i in measured) / weeks
-            loads.setdefault(name, []).append(offered[name] / open_hours if open_hours else math.inf)
-        mids = [(tl.starts[i] + tl.ends[i]) / 2 / 168 for i in measured]
-        for k, st in enumerate(sc.stages):
-            ys = [tl.wip[i][k] for i in measured]
-            growth[st.id].append(_slope(ys, mids))
-            level[st.id].append(math.fsum(ys) / len(ys) if ys else 0.0)
+        f = r.steady if r.steady is not None else steadiness(sc, team, r)
+        span = f.weeks
+        for name, load in f.loads.items():
+            loads.setdefault(name, []).append(load)
+        for st in sc.stages:
+            growth[st.id].append(f.growth[st.id])
+            level[st.id].append(f.level[st.id])
     people = {n: stat(v) for n, v in loads.items()
               if all(math.isfinite(x) for x in v) and (stat(v).mean or 0.0) > LOAD_LIMIT}
     busy = {n: math.fsum(r.staff[n] for r in results) / len(results) for n in results[0].staff}
