@@ -11,7 +11,8 @@ of a child process, medians; the machine's load is printed first. Targets (issue
 4. One baseline replication: CPU seconds and leads a second; with `--against DIR` (a checkout of an
    earlier commit) the same in child processes for both, and the ratio (≤ 0.70 against the code of
    the day #15 was filed).
-5. Cost per stage visit as the team grows from 15 to 1,000 people (≤ +15%).
+5. Cost per stage visit as the team grows from 15 to 1,000 people (≤ +15%), beside the same growth of
+   the textbook SimPy M/M/c from 15 to 1,000 servers.
 6. The event log's cost per row, formatting and CSV writing, against a timedelta and csv.writer per
    row (≤ 0.70), and in a baseline replication (with the log minus without, per row).
 7. Peak traced memory of a replication at 1 and 4 years (flat in the horizon).
@@ -45,7 +46,7 @@ from sim.scenario import load_scenario, scenario_from_data
 from sim.schema import Scenario
 
 __all__ = ["against", "baseline", "ciw", "event_log_in_run", "event_log_row", "jackson", "main", "mm3", "peak_memory",
-           "phase_profile", "team_sizes"]
+           "phase_profile", "team_sizes", "textbook_sizes"]
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -200,6 +201,18 @@ def team_sizes(rounds: int, sizes: tuple[int, ...] = (15, 1000), visits: int = 1
     return {n: statistics.median(v) for n, v in out.items()}
 
 
+def textbook_sizes(rounds: int, sizes: tuple[int, ...] = (15, 1000), customers: int = 150_000) -> dict[int, float]:
+    """The same growth for the textbook SimPy model: microseconds of CPU per customer of an M/M/c queue
+    with c servers at 80% load, for each c (the event heap and the memory grow with the servers)."""
+    out: dict[int, list[float]] = {n: [] for n in sizes}
+    for r in range(rounds):
+        for c in sizes:
+            lam = c * 0.8 / 2.0
+            t, (n, _) = _cpu(lambda c=c, lam=lam, r=r: bare_mmc(lam, 2.0, c, customers / lam, r))  # type: ignore[misc]
+            out[c].append(t / n * 1e6)
+    return {n: statistics.median(v) for n, v in out.items()}
+
+
 def event_log_row(rounds: int, rows: int = 100_000) -> dict[str, float]:
     """Microseconds per event-log row (formatting and the CSV writer) of rows as the engine makes them:
     the log's way against a timedelta and csv.writer per row (the way of the day #15 was filed)."""
@@ -305,6 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     small, large = min(sizes), max(sizes)
     _show("5. CPU per stage visit (µs) by team size:", {**{f"{n} people": v for n, v in sizes.items()},
                                                       "ratio": sizes[large] / sizes[small]})
+    book = textbook_sizes(max(3, r // 2))
+    _show("   the textbook SimPy M/M/c, CPU per customer (µs) by servers, at 80% load:",
+          {**{f"{n} servers": v for n, v in book.items()}, "ratio": book[max(book)] / book[min(book)]}, "     ")
     _show("6. event log, per row (formatting and CSV writing), ours ÷ a timedelta and csv.writer per row:",
           event_log_row(r))
     _show("   in a baseline replication (with the log minus without):", event_log_in_run(max(3, r // 2)), "     ")

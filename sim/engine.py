@@ -10,6 +10,7 @@ Everything measured goes into constant-size tallies; the event log, when asked f
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 from collections.abc import Callable, Generator
 from typing import Any
@@ -163,7 +164,20 @@ class Replication:
 
     # -- the flow -------------------------------------------------------------------------------
     def run(self) -> None:
-        """Simulate to the horizon; results are read with `sim.results.collect`."""
+        """Simulate to the horizon; results are read with `sim.results.collect`.
+
+        Python's cycle collector is off while it runs: a run makes no garbage cycles (tested; refcounts
+        free every finished lead), so the collector would only scan the live leads over and over, at a
+        cost that grows with the team (about a sixth of a baseline replication's time)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> None:
         env = self.env
         if self.transitions is not None:
             self.transitions.start()
