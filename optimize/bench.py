@@ -1,20 +1,24 @@
-"""Optimizer benchmark (not a test): `python -m optimize.bench [--people 300] [--stages 20]`.
+"""Optimizer benchmark (not a test): `python -m optimize.bench [--people 20,40,60,120,300] [--stages 20]`.
 
-A generated team (six roles, most people interchangeable, a few part-timers and specialists per
-role) and a 20-stage process. Measured in one run: one simulated replication of the scenario; then
-for each solver, building and solving the assignment (grouped, as `salesmap optimize` does above
-60 people), its status and gap, and the ratio to the replication. Target: proven optimal (gap <= 0.1%)
-in less time than the replication.
+Generated teams (`sim.generated`: six roles, most people interchangeable, a few part-timers and
+specialists per role) on a process of 20 stages. Per size, in one run: one simulated replication; the
+local search from today's plan (`optimize.local`: its time and whether it is at least as good as
+today); the MILP (`optimize.assign`, grouped above 60 people as `salesmap optimize` does) with a time
+limit and no node limit, its status and proven gap; and the answer `salesmap optimize` gives (the
+better of the two). Targets (#14): every team gets a plan at least as good as today's within 10 s and a
+proven gap <= 1% within 60 s; teams of 20-60 people proven optimal (gap <= 0.1%) within 30 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
-from optimize.assign import Settings, Status
-from optimize.groups import group, solve_grouped
-from optimize.workload import measure_workload
+from optimize.assign import Plan, Settings, solve_assignment
+from optimize.groups import GROUP_ABOVE, group, solve_grouped
+from optimize.local import improve
+from optimize.workload import Workload, measure_workload
 from sim.generated import generated_team
 from sim.runner import simulate
 from sim.scenario import scenario_from_data
@@ -23,33 +27,50 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m optimize.bench", description=__doc__.splitlines()[0])
-    ap.add_argument("--people", type=int, default=300)
+    ap.add_argument("--people", default="20,40,60,120,300", help="team sizes, comma-separated")
     ap.add_argument("--stages", type=int, default=20)
-    ap.add_argument("--time-limit", type=float, default=120.0)
-    ap.add_argument("--solver", choices=["cbc", "highs", "both"], default="both")
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     args = ap.parse_args(argv)
-    sc = scenario_from_data(generated_team(args.people, args.stages), "generated")
+    print(f"{os.cpu_count()} cores, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"{args.solver}, time limit {args.time_limit:g} s, no node limit")
+    for people in (int(x) for x in args.people.split(",")):
+        _size(people, args.stages, args.solver, args.time_limit)
+
+
+def _size(people: int, stages: int, solver: str, time_limit: float) -> None:
+    sc = scenario_from_data(generated_team(people, stages), "generated")
     t = time.perf_counter()
-    run = simulate(sc, replications=1)
+    run = simulate(sc, replications=1, workers=1)
     t_sim = time.perf_counter() - t
     wl = measure_workload(sc, run)
     grouped, _ = group(wl)
-    busiest = max(p.utilization or 0.0 for p in wl.people)
-    print(f"{len(wl.people)} people in {len(grouped.people)} groups x {len(wl.stages)} stages, "
-          f"{len(wl.items)} work items; busiest person today {busiest:.1%} (simulated)")
+    st = Settings(solver=solver, time_limit=time_limit, node_limit=None)  # the benchmark measures time
+    today = max(wl.predict({p.name: tuple(p.stages) for p in wl.people}).values())
     floor = sum(it.hours_per_week for it in wl.items) / sum(p.count * p.hours_per_week for p in wl.people)
-    print(f"one simulated replication: {t_sim:.2f} s; no plan can go below {floor:.5f} (all work over all "
-          "hours: the LP relaxation's value)")
-    for solver in ("cbc", "highs") if args.solver == "both" else (args.solver,):
-        st = Settings(solver=solver, time_limit=args.time_limit, node_limit=None)  # the benchmark measures time
-        t = time.perf_counter()
-        plan = solve_grouped(wl, st)
-        secs = time.perf_counter() - t
-        gap = "n/a" if plan.gap is None else f"{plan.gap:.4%}"
-        proven = plan.status is Status.OPTIMAL and (plan.gap is None or plan.gap <= 1e-3)
-        print(f"{solver}: {plan.status.value}, highest utilization {plan.max_utilization:.4f}, gap {gap}, "
-              f"{plan.changes} changes, build+solve {secs:.2f} s = {secs / t_sim:.2f} x the replication"
-              f"{' (proven optimal)' if proven else ''}; {plan.message}")
+    t = time.perf_counter()
+    local = improve(grouped if len(wl.people) > GROUP_ABOVE else wl, st)
+    t_local = time.perf_counter() - t
+    t = time.perf_counter()
+    milp = solve_grouped(wl, st) if len(wl.people) > GROUP_ABOVE else solve_assignment(wl, st)
+    t_milp = time.perf_counter() - t
+    answer = _better(wl, st, milp, local)
+    gap = "n/a" if milp.gap is None else f"{milp.gap:.2%}"
+    print(f"{len(wl.people)} people ({len(grouped.people)} groups) x {len(wl.stages)} stages: busiest today "
+          f"{today:.4f}, no plan below {floor:.4f} (all work over all hours); replication {t_sim:.2f} s")
+    if local is not None:
+        print(f"  local search: {local.max_utilization:.4f} in {t_local:.2f} s "
+              f"({'at least as good as today' if local.max_utilization <= today + 1e-9 else 'WORSE than today'}, "
+              f"{local.changes} changes)")
+    print(f"  MILP: {milp.status.value}, {milp.max_utilization:.4f}, proven gap {gap}, {t_milp:.1f} s")
+    print(f"  answer: {answer.max_utilization:.4f} ({answer.message or milp.status.value}); "
+          f"gap to the floor {(answer.max_utilization - floor) / answer.max_utilization:.2%}")
+
+
+def _better(wl: Workload, st: Settings, milp: Plan, local: Plan | None) -> Plan:
+    if local is None or (milp.responsibilities and milp.max_utilization <= local.max_utilization + 1e-9):
+        return milp
+    return local
 
 
 if __name__ == "__main__":
