@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 
 from optimize.assign import Objective, Plan, Settings, Status, check_plan, solve_assignment
-from optimize.local import LOCAL_SEARCH, improve, score_plan
+from optimize.local import improve, score_plan
 from optimize.workload import PersonCapacity, Workload
 
-__all__ = ["GROUP_ABOVE", "group", "solve", "solve_grouped"]
+__all__ = ["GROUP_ABOVE", "expand", "floor", "group", "solve", "solve_grouped"]
 
 GROUP_ABOVE = 60
 
@@ -40,10 +40,11 @@ def group(wl: Workload, keep: tuple[str, ...] = ()) -> tuple[Workload, dict[str,
 def solve_grouped(wl: Workload, st: Settings) -> Plan:
     """Solve on groups, expand to people, and check the expanded plan against every constraint."""
     grouped, members = group(wl, st.keep)
-    return _expand(wl, st, solve_assignment(grouped, st), grouped, members)
+    return expand(wl, st, solve_assignment(grouped, st), grouped, members)
 
 
-def _expand(wl: Workload, st: Settings, plan: Plan, grouped: Workload, members: dict[str, list[str]]) -> Plan:
+def expand(wl: Workload, st: Settings, plan: Plan, grouped: Workload, members: dict[str, list[str]]) -> Plan:
+    """A plan for groups as a plan for their members, checked per person."""
     if not plan.responsibilities:
         return plan
     resp = {m: plan.responsibilities[g] for g, ms in members.items() for m in ms}
@@ -56,24 +57,34 @@ def _expand(wl: Workload, st: Settings, plan: Plan, grouped: Workload, members: 
 
 
 def solve(wl: Workload, st: Settings) -> Plan:
-    """Per person for teams up to GROUP_ABOVE people, in groups above (and the message says so). A plan
-    the solver has not proven optimal is compared with the local search's (`optimize.local`), and the
-    better is the answer: within the solver's limits a team always gets a plan at least as good as
-    today's when today's meets the settings."""
+    """Per person for teams up to GROUP_ABOVE people, in groups above (and the message says so), floored
+    by the local search (`floor`)."""
     if len(wl.people) > GROUP_ABOVE:
         grouped, members = group(wl, st.keep)
-        plan = _expand(wl, st, solve_assignment(grouped, st), grouped, members)
-        if plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
-            return plan
-        found = improve(grouped, st)
-        local = _expand(wl, st, found, grouped, members) if found is not None else None
-    else:
-        plan = solve_assignment(wl, st)
-        if plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
-            return plan
-        local = improve(wl, st)
-    if local is None or check_plan(wl, st, local):
+        found = solve_assignment(grouped, st)
+        return floor(wl, st, expand(wl, st, found, grouped, members), (found, grouped, members))
+    return floor(wl, st, solve_assignment(wl, st))
+
+
+def floor(wl: Workload, st: Settings, plan: Plan,
+          groups: tuple[Plan, Workload, dict[str, list[str]]] | None = None) -> Plan:
+    """The solver's plan, or, when it is not proven optimal, the local search's (`optimize.local`, from
+    today's responsibilities and from the solver's plan) if that is better: within the solver's limits a
+    team always gets a plan at least as good as today's when today's meets the settings. `groups`: the
+    solver's plan for the groups, the grouped workload and each group's members, when it solved groups."""
+    if plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
         return plan
+    if groups is not None:
+        found, grouped, members = groups
+        tries = [improve(grouped, st), improve(grouped, st, found.responsibilities) if found.responsibilities else None]
+        options = [expand(wl, st, t, grouped, members) for t in tries if t is not None]
+    else:
+        tries = [improve(wl, st), improve(wl, st, plan.responsibilities) if plan.responsibilities else None]
+        options = [t for t in tries if t is not None]
+    options = [o for o in options if not check_plan(wl, st, o)]
+    if not options:
+        return plan
+    local = min(options, key=lambda o: (score_plan(st, o), o.changes))
     if plan.responsibilities and not check_plan(wl, st, plan) and \
             score_plan(st, plan) <= score_plan(st, local) + 1e-9:
         return plan
@@ -82,5 +93,5 @@ def solve(wl: Workload, st: Settings) -> Plan:
     value = score_plan(st, local)
     gap = max(0.0, (value - plan.bound) / value) if st.objective is Objective.BALANCED and plan.bound is not None \
         and value > 0 else None
-    return dataclasses.replace(local, message=f"{LOCAL_SEARCH} ({why})", objective=value, bound=plan.bound, gap=gap,
+    return dataclasses.replace(local, message=f"{local.message} ({why})", objective=value, bound=plan.bound, gap=gap,
                                timed_out=plan.timed_out)

@@ -23,7 +23,8 @@ from optimize.workload import Workload
 
 __all__ = ["LOCAL_SEARCH", "improve", "score_plan"]
 
-LOCAL_SEARCH = "local search from today's responsibilities"
+LOCAL_SEARCH = "local search"
+"""How the message of a plan the local search found begins."""
 MAX_STEPS = 500
 
 
@@ -48,11 +49,11 @@ class _Search:
     """Responsibilities and the load they put on each person, updated move by move; a move is evaluated
     from the counts it changes (one stage's holders), not by recomputing the team."""
 
-    def __init__(self, wl: Workload, st: Settings) -> None:
+    def __init__(self, wl: Workload, st: Settings, start: dict[str, tuple[str, ...]]) -> None:
         self.wl, self.st = wl, st
         self.people = wl.people
         self.today = [frozenset(p.stages) for p in wl.people]
-        self.resp = [set(p.stages) for p in wl.people]
+        self.resp = [set(start[p.name]) for p in wl.people]
         self.holders = {x: {i for i in range(len(wl.people)) if x in self.resp[i]} for x in wl.stages}
         self.items_of = {x: [k for k, it in enumerate(wl.items) if it.stage == x] for x in wl.stages}
         self.can = [[wl.item_eligible(p, it) for it in wl.items] for p in wl.people]
@@ -125,14 +126,16 @@ class _Search:
         self.changes = changes
 
 
-def improve(wl: Workload, st: Settings) -> Plan | None:
-    """The local search's plan (None when today's responsibilities break a setting: no start)."""
+def improve(wl: Workload, st: Settings, start: dict[str, tuple[str, ...]] | None = None) -> Plan | None:
+    """The local search's plan from `start` (default: today's responsibilities); None when the start
+    breaks a setting (no place to start from). Changes are always counted against today."""
     started = time.perf_counter()
-    today = {p.name: tuple(p.stages) for p in wl.people}
-    start_util = wl.predict(today)
-    if check_plan(wl, st, Plan(Status.FEASIBLE, st.solver, "", None, None, None, today, start_util, 0)):
+    begin = start if start is not None else {p.name: tuple(p.stages) for p in wl.people}
+    changes = sum(p.count * len(set(begin[p.name]) ^ set(p.stages)) for p in wl.people)
+    first = Plan(Status.FEASIBLE, st.solver, "", None, None, None, begin, wl.predict(begin), changes)
+    if check_plan(wl, st, first):
         return None
-    s = _Search(wl, st)
+    s = _Search(wl, st, begin)
     score = _score(st.objective, st.overload_threshold)
     n = len(wl.people)
     utils = [s.util(i, s.base[i], len(s.resp[i])) for i in range(n)]
@@ -168,8 +171,9 @@ def improve(wl: Workload, st: Settings) -> Plan | None:
     order_of = {x: k for k, x in enumerate(wl.stages)}
     resp = {p.name: tuple(sorted(s.resp[i], key=order_of.__getitem__)) for i, p in enumerate(wl.people)}
     util = wl.predict(resp)
-    plan = Plan(Status.FEASIBLE, st.solver, LOCAL_SEARCH, score(list(util.values())), None, None, resp, util,
-                s.changes, time.perf_counter() - started)
+    origin = "today's responsibilities" if start is None else "the solver's best plan"
+    plan = Plan(Status.FEASIBLE, st.solver, f"{LOCAL_SEARCH} from {origin}", score(list(util.values())), None, None,
+                resp, util, s.changes, time.perf_counter() - started)
     return plan if not check_plan(wl, st, plan) else None
 
 
