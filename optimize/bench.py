@@ -16,7 +16,7 @@ import os
 import time
 
 from optimize.assign import Settings, solve_assignment
-from optimize.groups import GROUP_ABOVE, expand, floor, group
+from optimize.groups import GROUP_ABOVE, expand, floor, group, in_groups
 from optimize.local import improve
 from optimize.workload import measure_workload
 from sim.generated import generated_team
@@ -61,7 +61,7 @@ def _size(people: int, stages: int, solver: str, time_limit: float) -> None:
         milp = solve_assignment(wl, st)
     t_milp = time.perf_counter() - t
     t = time.perf_counter()
-    answer = floor(wl, st, milp, groups)
+    answer = floor(wl, st, milp, groups, extra=in_groups(wl, st, milp) if groups is None else None)
     t_floor = time.perf_counter() - t
     gap = "n/a" if milp.gap is None else f"{milp.gap:.2%}"
     print(f"{len(wl.people)} people ({len(grouped.people)} groups) x {len(wl.stages)} stages: busiest today "

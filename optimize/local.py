@@ -126,9 +126,11 @@ class _Search:
         self.changes = changes
 
 
-def improve(wl: Workload, st: Settings, start: dict[str, tuple[str, ...]] | None = None) -> Plan | None:
-    """The local search's plan from `start` (default: today's responsibilities); None when the start
-    breaks a setting (no place to start from). Changes are always counted against today."""
+def improve(wl: Workload, st: Settings, start: dict[str, tuple[str, ...]] | None = None,
+            origin: str = "the solver's best plan") -> Plan | None:
+    """The local search's plan from `start` (default: today's responsibilities; `origin` names another
+    start in the plan's message); None when the start breaks a setting (no place to start from). Changes
+    are always counted against today."""
     started = time.perf_counter()
     begin = start if start is not None else {p.name: tuple(p.stages) for p in wl.people}
     changes = sum(p.count * len(set(begin[p.name]) ^ set(p.stages)) for p in wl.people)
@@ -171,7 +173,8 @@ def improve(wl: Workload, st: Settings, start: dict[str, tuple[str, ...]] | None
     order_of = {x: k for k, x in enumerate(wl.stages)}
     resp = {p.name: tuple(sorted(s.resp[i], key=order_of.__getitem__)) for i, p in enumerate(wl.people)}
     util = wl.predict(resp)
-    origin = "today's responsibilities" if start is None else "the solver's best plan"
+    if start is None:
+        origin = "today's responsibilities"
     plan = Plan(Status.FEASIBLE, st.solver, f"{LOCAL_SEARCH} from {origin}", score(list(util.values())), None, None,
                 resp, util, s.changes, time.perf_counter() - started)
     return plan if not check_plan(wl, st, plan) else None
