@@ -113,9 +113,11 @@ class Keeper:
         values = array("d", numbers)  # allocated to size
         flat: list[Any] = [Figures(index, values, at) if index else _NO_FIGURES for index, at in places]
         nested: list[Any] = [Table(layout, values, at) if layout else _NO_TABLE for layout, at in tables]
-        return dataclasses.replace(r, **dict(zip(_FLAT, flat[:4], strict=True)),
+        own, steady_views = flat[:len(_FLAT)], flat[len(_FLAT):]
+        return dataclasses.replace(r, **dict(zip(_FLAT, own, strict=True)),
                                    **dict(zip(_NESTED, nested, strict=True)), cycle_time=_EMPTY,
-                                   timeline=self._timeline(r.timeline), steady=Steadiness(steady.weeks, *flat[4:]))
+                                   timeline=self._timeline(r.timeline),
+                                   steady=Steadiness(steady.weeks, *steady_views))
 
     def _index(self, keys: tuple[str, ...]) -> Index:
         index = self._indexes.get(keys)

@@ -42,20 +42,17 @@ def plain(x: Any) -> Any:
     return x
 
 
-_round = rounded
-
-
 def summary_json(summary: Summary | dict[str, Any]) -> str:
     """summary.json's text (or any results document's): floats to 10 significant digits, no NaN."""
     data = summary.json() if isinstance(summary, Summary) else summary
-    return json.dumps(_round(data), indent=2, allow_nan=False) + "\n"
+    return json.dumps(rounded(data), indent=2, allow_nan=False) + "\n"
 
 
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    w.writerows(_round(rows))
+    w.writerows(rounded(rows))
     write_text(path, buf.getvalue())
 
 

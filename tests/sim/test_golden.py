@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sim.output import _round
+from sim.rounding import rounded
 from sim.scenario import load_scenario
 from tests.golden.make import HERE, SCENARIOS, figures
 
@@ -26,7 +26,7 @@ def _same(old: Any, new: Any, where: str) -> list[str]:
         if not isinstance(new, list) or len(new) != len(old):
             return [f"{where}: was {old!r}, now {new!r}"]
         return [p for i, (a, b) in enumerate(zip(old, new, strict=True)) for p in _same(a, b, f"{where}[{i}]")]
-    return [] if _round(old) == _round(new) else [f"{where}: was {old!r}, now {new!r}"]
+    return [] if rounded(old) == rounded(new) else [f"{where}: was {old!r}, now {new!r}"]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
