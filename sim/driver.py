@@ -50,16 +50,20 @@ class _Driver:
                     event._defused = True
                     nxt = gen.throw(event._value)
                 if nxt.__class__ is float and nxt >= 0.0:  # hours to wait: the driver is the timeout
-                    env = self.env
-                    self.callbacks = (self.resume,)
-                    queue: Any = env._queue
-                    heappush(queue, (env._now + nxt, _NORMAL, next(env._eid), self))  # as env.timeout does
+                    self._sleep(nxt)
                     return
                 if self._waits(nxt):
                     return
                 event = nxt
         except StopIteration:
             return
+
+    def _sleep(self, hours: float) -> None:
+        """Go on SimPy's queue `hours` from now, as `env.timeout(hours)` would (same priority, next number)."""
+        env = self.env
+        self.callbacks = (self.resume,)
+        queue: Any = env._queue
+        heappush(queue, (env._now + hours, _NORMAL, next(env._eid), self))
 
     def _waits(self, nxt: Any) -> bool:
         """Wait for what the generator yielded (hours, or an event); False if it is an event already
@@ -68,10 +72,7 @@ class _Driver:
             hours = float(nxt)
             if not hours >= 0.0:
                 raise ValueError(f"negative or undefined wait: {nxt}")
-            env = self.env
-            self.callbacks = (self.resume,)
-            queue: Any = env._queue
-            heappush(queue, (env._now + hours, _NORMAL, next(env._eid), self))  # as env.timeout(hours) does
+            self._sleep(hours)
             return True
         callbacks = nxt.callbacks
         if callbacks is None:
