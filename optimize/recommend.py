@@ -20,13 +20,14 @@ from sim.schema import Scenario
 from sim.stats import Delta, Stat, paired_delta
 from sim.team import build_team
 
-__all__ = ["Verification", "apply_plan", "describe_changes", "judge", "max_utilization", "target_of", "verify",
-           "with_busiest"]
+__all__ = ["Verification", "apply_plan", "describe_changes", "describe_routing", "judge", "max_utilization",
+           "target_of", "verify", "with_busiest"]
 
 
 def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
                effective: float | None = None) -> tuple[dict[str, Any], Scenario]:
-    """The scenario's data with every person listed and responsible for the plan's stages; with `effective`
+    """The scenario's data with every person listed and responsible for the plan's stages, and owners of
+    a rerouted role chosen by the plan's shares (in percent of the role's new deals); with `effective`
     (hours from the start), the same as dated changes of responsibilities then, leads in flight included."""
     team = build_team(sc)
     new = copy.deepcopy(data)
@@ -40,17 +41,22 @@ def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
                     "remove": [s for s in m.stages if s not in then]}})
         new["changes"] = [*(new.get("changes") or []), *moves]
         return new, scenario_from_data(new, source)
+    listed = {p.get("name"): p for p in new.get("people") or () if isinstance(p, dict)}
     people = []
     for m in team.people:
-        entry: dict[str, Any] = {"name": m.name, "role": m.role, "stages": list(plan.responsibilities[m.name])}
-        original = next((p for p in sc.people or () if p.name == m.name), None)
-        if original is not None and original.capacity != 1.0:
-            entry["capacity"] = original.capacity
+        # a listed person keeps everything else about them (capacity, speed, win rate, ramp, territory)
+        entry: dict[str, Any] = {**listed.get(m.name, {"name": m.name, "role": m.role}),
+                                 "stages": list(plan.responsibilities[m.name])}
+        for role, shares in plan.routing.items():
+            if m.role == role:
+                entry["share"] = round(100 * shares.get(m.name, 0.0), 2)
         people.append(entry)
     new["people"] = people
-    for role in new.get("roles", {}).values():
+    for name, role in new.get("roles", {}).items():
         if isinstance(role, dict):
             role.pop("headcount", None)
+            if name in plan.routing:
+                role["assign"] = "weighted"
     return new, scenario_from_data(new, source)
 
 
@@ -168,7 +174,30 @@ def describe_changes(wl: Workload, plan: Plan, simulated: dict[str, float | None
             f", simulated {100 * sim_after:.0f}%" if sim_after is not None and math.isfinite(sim_after) else ""))
         changes.append({"person": p.name, "add": add, "remove": drop, "role_change": crossing,
                         "text": ": ".join(parts[:1]) + ": " + "; ".join(parts[1:])})
-    return changes
+    return changes + describe_routing(wl, plan, simulated_after)
+
+
+def describe_routing(wl: Workload, plan: Plan,
+                     simulated_after: Mapping[str, float | None] | None = None) -> list[dict[str, Any]]:
+    """Per owner role whose routing changes: each owner's share of the role's new deals, today's and the
+    plan's (`person` is None in these entries; `shares` has both)."""
+    after = simulated_after or {}
+
+    def one(name: str, share: float, today: float) -> str:
+        sim = after.get(name)
+        busy = f", simulated {100 * sim:.0f}% busy" if sim is not None and math.isfinite(sim) else ""
+        return f"{name} {100 * share:.1f}% (today {100 * today:.1f}%; predicted " \
+            f"{100 * plan.utilization[name]:.0f}% busy{busy})"
+
+    out: list[dict[str, Any]] = []
+    for role, shares in plan.routing.items():
+        today = wl.owners.get(role, {})
+        text = (f"new {role} deals go to owners by share (assign: weighted): "
+                + ", ".join(one(n, v, today.get(n, 0.0)) for n, v in shares.items()))
+        out.append({"person": None, "role": role, "add": [], "remove": [], "role_change": [],
+                    "shares": {n: {"today": today.get(n, 0.0), "after": v} for n, v in shares.items()},
+                    "text": text})
+    return out
 
 
 def _pct(u: float | None) -> str:

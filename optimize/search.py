@@ -14,6 +14,7 @@ from optimize.assign import TODAY_KEPT, Plan, Settings, Status
 from optimize.frontier import frontier
 from optimize.gates import Decision, Gates
 from optimize.recommend import Verification, apply_plan, max_utilization, verify, with_busiest
+from optimize.shares import with_routing
 from optimize.workload import Workload
 from sim.compare import compare
 from sim.runner import RunResult, extend, simulate
@@ -99,7 +100,7 @@ def search(sc: Scenario, data: dict[str, Any], before: RunResult, wl: Workload, 
                       "objective (--objective balanced, overload or cycle-time) to look for a better "
                       "arrangement anyway", [])
     candidates = []
-    for plan in plans:
+    for plan in with_routing(wl, st, plans):
         if plan.changes == 0:
             continue
         if progress is not None:

@@ -7,7 +7,7 @@ from the scenario's distributions, so it does not depend on who does the work to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.distributions import mean_of
 from sim.runner import RunResult
@@ -15,7 +15,7 @@ from sim.schema import STALLED, Scenario
 from sim.stats import stat
 from sim.team import build_team
 
-__all__ = ["PersonCapacity", "WorkItem", "Workload", "measure_workload", "role_stages"]
+__all__ = ["PersonCapacity", "WorkItem", "Workload", "measure_workload", "owner_shares_today", "role_stages"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,9 @@ class Workload:
     free_stages: int = 0
     per_extra_stage: float = 0.0
     """The scenario's focus penalty: work × (1 + per_extra_stage × stages beyond free_stages)."""
+    owners: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Owner roles whose shares may be decided (`optimize.shares`) -> person -> today's share of the
+    role's new deals."""
 
     def focus(self, stages: int) -> float:
         return 1.0 + self.per_extra_stage * max(0, stages - self.free_stages)
@@ -82,6 +85,25 @@ class Workload:
 
     def item_eligible(self, person: PersonCapacity, item: WorkItem) -> bool:
         return item.stage in person.eligible and (item.role is None or item.role == person.role)
+
+
+def owner_shares_today(sc: Scenario) -> dict[str, dict[str, float]]:
+    """Each owner role whose shares can be decided -> today's share of its new deals per person (in
+    turn and fewest-open-deals: equal; weighted: by `share`). Roles whose owners come by territory, or
+    whose team changes during the run (dated changes, attrition), are left out."""
+    if sc.changes:
+        return {}
+    team = build_team(sc)
+    out: dict[str, dict[str, float]] = {}
+    for name, role in sc.roles.items():
+        if role.routing != "owner" or role.assign == "by_segment" or role.attrition is not None:
+            continue
+        members = [m for m in team.people if m.role == name]
+        weights = [m.share if role.assign == "weighted" else 1.0 for m in members]
+        total = sum(weights)
+        if members and total > 0:
+            out[name] = {m.name: w / total for m, w in zip(members, weights, strict=True)}
+    return out
 
 
 def role_stages(sc: Scenario) -> dict[str, set[str]]:
@@ -121,4 +143,4 @@ def measure_workload(sc: Scenario, run: RunResult, allow_role_changes: bool = Fa
             main_flow[st.id] = max(nxt)[1]
     fp = sc.focus_penalty
     return Workload(tuple(items), tuple(people), tuple(s.id for s in sc.stages), main_flow,
-                    fp.free_stages if fp else 0, fp.per_extra_stage if fp else 0.0)
+                    fp.free_stages if fp else 0, fp.per_extra_stage if fp else 0.0, owner_shares_today(sc))

@@ -51,7 +51,8 @@ class OptimizeError(UsageError):
 def add_parser(sub: Any) -> None:
     op = sub.add_parser("optimize", help=COMMANDS["optimize"])
     op.add_argument("file", type=Path)
-    op.add_argument("--max-changes", type=int, help="at most K changed responsibilities against today")
+    op.add_argument("--max-changes", type=int, help="at most K changes against today: a "
+                    "changed responsibility, or one owner role's routing shares")
     op.add_argument("--max-stages-per-person", type=int, help="at most N stages per person")
     op.add_argument("--min-cover", type=int, default=1, help="at least M people responsible for each stage")
     op.add_argument("--keep", nargs="+", default=[], metavar="NAME", help="people to leave as they are")
@@ -152,7 +153,7 @@ def _optimize_into(args: argparse.Namespace, sc: Scenario, data: dict[str, Any],
     report["gates"] = gates_from(args).json()
     report["role_changes"] = sum(len(c["role_change"]) for c in report["changes"])
     new = None if result.best is None else \
-        (f"Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} changed responsibilities, "
+        (f"Recommended by salesmap optimize from {args.file} ({result.best.plan.changes} change(s), "
          f"{settings.objective.value}).", result.best.data)
     write_decision_files(work, "optimize", args.file, new, data, "recommendation.json", report)
     if args.report:
@@ -187,6 +188,7 @@ def _report(result: Search, before: Any, wl: Any, st: Settings, out: Path) -> di
         "objective_kind": st.objective.value,
         "gap": plan.gap if plan else None,
         "changes": [{"person": m["person"], "add": m["add"], "remove": m["remove"], "role_change": m["role_change"],
+                     **({"role": m["role"], "shares": m["shares"]} if "shares" in m else {}),
                      "text": m["text"]} for m in (describe_changes(wl, best.plan, simulated, _simulated(best))
                                                   if best else [])],
         "before": before.summary,
@@ -227,7 +229,8 @@ def _row(c: Any) -> dict[str, Any]:
             "deltas": {m: k[m] for m in ("max_utilization", "cycle_time_days", "won_per_week")},
             "verified": c.verdict.verified, "reason": c.verdict.reason, "decision": c.verdict.decision.value,
             "replications": c.verdict.replications,
-            "responsibilities": {n: list(v) for n, v in c.plan.responsibilities.items()}}
+            "responsibilities": {n: list(v) for n, v in c.plan.responsibilities.items()},
+            "routing": c.plan.routing}
 
 
 def _pm(d: dict[str, Any], scale: float = 1, digits: int = 2) -> Text:
@@ -303,7 +306,7 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
         if v is not None:
             console.print(Text(f"The {v['changes']}-change plan on fresh seed {v['seed']}: {v['reason']}"))
     if show_frontier or not report["verified"]:
-        f = Table(title="Trade-off: relief per number of changed responsibilities (each plan simulated)",
+        f = Table(title="Trade-off: relief per number of changes (each plan simulated)",
                   title_justify="left")
         for col in ("changes", "predicted busiest", "simulated busiest", "cycle time (d)", "Δ cycle time",
                     "Δ won/week", "confirmed"):
@@ -312,7 +315,8 @@ def _print(report: dict[str, Any], result: Search, console: Console, show_fronti
         f.add_row("0 (today)", "", f"{100 * before:.1f}%", f"{report['before']['kpis']['cycle_time_days']['mean']:.1f}",
                   "", "", "")
         for row in report["frontier"]:
-            f.add_row(str(row["changes"]), f"{100 * row['predicted_max_utilization']:.1f}%",
+            routed = f" ({', '.join(row['routing'])} routing)" if row.get("routing") else ""
+            f.add_row(f"{row['changes']}{routed}", f"{100 * row['predicted_max_utilization']:.1f}%",
                       f"{100 * row['simulated_max_utilization']['mean']:.1f}%",
                       f"{row['cycle_time_days']['mean']:.1f}", _pm(row["deltas"]["cycle_time_days"]),
                       _pm(row["deltas"]["won_per_week"]),

@@ -176,6 +176,17 @@ def _people_references(sc: Scenario) -> list[Problem]:
             elif can_do is not None and st not in can_do:
                 out.append(_p(("people", i, "stages", j),
                               f"role {p.role} may not do this stage; its can_do is: {', '.join(can_do)}", st))
+    return out + _weights(sc)
+
+
+def _weights(sc: Scenario) -> list[Problem]:
+    """A role whose owners are chosen by share needs someone with a share above 0."""
+    out = []
+    for name, role in sc.roles.items():
+        people = [p for p in sc.people or () if p.role == name]
+        if role.assign == "weighted" and people and not any(p.share is None or p.share > 0 for p in people):
+            out.append(_p(("roles", name, "assign"), f"every person of role {name} has share 0: nobody would "
+                          "get its new deals", "weighted"))
     return out
 
 

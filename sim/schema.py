@@ -308,8 +308,8 @@ class Person(_Section):
     stages: list[str] | None = Field(None, description="stages this person is responsible for "
                                      "(default: every stage naming the role)")
     capacity: float = Field(1.0, gt=0, le=1, description="fraction of full time spent on this team")
-    share: float | None = Field(None, gt=0, le=1e6, description="weight in owner assignment (assign: weighted; "
-                                "default 1)")
+    share: float | None = Field(None, ge=0, le=1e6, description="weight in owner assignment (assign: weighted; "
+                                "default 1; 0: no new deals, they finish the ones they own)")
     segments: list[str] | None = Field(None, description="their territory: the segments whose leads they own "
                                        "(assign: by_segment)")
     speed: float = Field(1.0, gt=0, le=10, description="work multiplier: 1.25 does the same work in 80% of the time")

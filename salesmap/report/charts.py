@@ -249,7 +249,7 @@ def frontier_chart(rec: dict[str, Any]) -> str:
         bottom.plot([r["changes"]], [m], "o", ms=5, color=c, mfc=c if r["verified"] else "white")
     bottom.axhline(0, color=INK, lw=0.8)
     bottom.set_ylabel("Δ cycle time, days", fontsize=8, color=MUTED)
-    bottom.set_xlabel("changed responsibilities (0 = today)", fontsize=8, color=MUTED)
+    bottom.set_xlabel("changes (0 = today)", fontsize=8, color=MUTED)
     bottom.set_xticks(xs)
     bottom.tick_params(labelsize=8, colors=MUTED)
     for side in ("top", "right"):

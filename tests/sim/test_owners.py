@@ -128,8 +128,8 @@ def test_speed_and_win_rate_per_person(load_yaml: Load) -> None:
 @pytest.mark.parametrize(("edit", "message"), [
     (("{routing: owner, assign: weighted}", "{assign: weighted}"),
      "`assign` chooses owners: it needs `routing: owner`"),
-    (("share: 0.5", "share: 0"), "people[0].share=0: Input should be greater than 0"),
-    (("share: 0.5", "share: -1"), "people[0].share=-1: Input should be greater than 0"),
+    (("share: 0.5", "share: 0"), "roles.agent.assign='weighted': every person of role agent has share 0"),
+    (("share: 0.5", "share: -1"), "people[0].share=-1: Input should be greater than or equal to 0"),
     (("assign: weighted", "assign: by_region"), "roles.agent.assign='by_region'"),
     (("{routing: owner,", "{routing: owners,"), "roles.agent.routing='owners'"),
 ])
