@@ -27,7 +27,8 @@ __all__ = ["Verification", "apply_plan", "describe_changes", "describe_routing",
 def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
                effective: float | None = None) -> tuple[dict[str, Any], Scenario]:
     """The scenario's data with every person listed and responsible for the plan's stages, and owners of
-    a rerouted role chosen by the plan's shares (in percent of the role's new deals); with `effective`
+    a rerouted role chosen by the plan's shares (in percent of the role's new deals); open deals at a stage
+    their owner gives up are handed over (the role's routing chooses their owner); with `effective`
     (hours from the start), the same as dated changes of responsibilities then, leads in flight included."""
     team = build_team(sc)
     new = copy.deepcopy(data)
@@ -52,6 +53,10 @@ def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
                 entry["share"] = round(100 * shares.get(m.name, 0.0), 2)
         people.append(entry)
     new["people"] = people
+    for deal in new.get("pipeline") or ():  # an open deal at a stage its owner gives up is handed over
+        if isinstance(deal, dict) and deal.get("owner") in plan.responsibilities and \
+                deal.get("stage") not in plan.responsibilities[deal["owner"]]:
+            del deal["owner"]
     for name, role in new.get("roles", {}).items():
         if isinstance(role, dict):
             role.pop("headcount", None)

@@ -181,15 +181,18 @@ def _predicted_cycle(pools: dict[str, _Pool], heads: dict[str, int], level: floa
 
 
 def staffed_data(sc: Scenario, data: dict[str, Any], heads: dict[str, int]) -> dict[str, Any]:
-    """The scenario's data with the new headcounts (named teams grow by 'new <role> k')."""
+    """The scenario's data with the new headcounts (named teams grow by 'new <role> k'; where owners
+    are chosen by share, a hire gets the role's average share)."""
     new = copy.deepcopy(data)
     listed = {p.role for p in sc.people or ()}
     for role, n in heads.items():
         if role in listed:
             have = [p for p in new["people"] if p["role"] == role]
+            hire: dict[str, Any] = {"role": role, "stages": list(default_stages(sc, role))}
+            if sc.roles[role].assign == "weighted" and have:  # an average share of new deals, not 1 of 100
+                hire["share"] = sum(p.get("share", 1.0) for p in have) / len(have)
             for k in range(n - len(have)):
-                new["people"].append({"name": f"new {role} {k + 1}", "role": role,
-                                      "stages": list(default_stages(sc, role))})
+                new["people"].append({"name": f"new {role} {k + 1}", **hire})
             if "headcount" in new["roles"][role]:
                 new["roles"][role]["headcount"] = max(n, len(have))
         else:

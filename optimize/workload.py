@@ -35,7 +35,8 @@ class PersonCapacity:
     name: str
     role: str
     hours_per_week: float
-    """Working hours this person gives the team per week (capacity × the role's calendar)."""
+    """Hours of work this person gets through per week: capacity × the role's calendar × speed (one
+    who works at 0.8 of the usual speed needs 1.25 hours for an hour's work, as the simulation has it)."""
     stages: tuple[str, ...]
     """Responsible for today."""
     eligible: tuple[str, ...]
@@ -89,14 +90,17 @@ class Workload:
 
 def owner_shares_today(sc: Scenario) -> dict[str, dict[str, float]]:
     """Each owner role whose shares can be decided -> today's share of its new deals per person (in
-    turn and fewest-open-deals: equal; weighted: by `share`). Roles whose owners come by territory, or
-    whose team changes during the run (dated changes, attrition), are left out."""
+    turn and fewest-open-deals: equal; weighted: by `share`). Left out: roles whose owners come by
+    territory, whose team changes during the run (dated changes, attrition), or whose people own open
+    deals at the start (shares route new deals only; the pipeline's owned work would not follow them)."""
     if sc.changes:
         return {}
     team = build_team(sc)
+    role_of = {m.name: m.role for m in team.people}
+    owned = {role_of.get(d.owner) for d in sc.open_deals() if d.owner is not None}
     out: dict[str, dict[str, float]] = {}
     for name, role in sc.roles.items():
-        if role.routing != "owner" or role.assign == "by_segment" or role.attrition is not None:
+        if role.routing != "owner" or role.assign == "by_segment" or role.attrition is not None or name in owned:
             continue
         members = [m for m in team.people if m.role == name]
         weights = [m.share if role.assign == "weighted" else 1.0 for m in members]
@@ -134,7 +138,7 @@ def measure_workload(sc: Scenario, run: RunResult, allow_role_changes: bool = Fa
         # a stage is only worth taking on if one of its items may be carried by this role
         eligible = [s for s in eligible if any(i.stage == s and i.role in (None, m.role) for i in items)]
         util = run.summary.staff[m.name].utilization.mean
-        people.append(PersonCapacity(m.name, m.role, m.capacity * sc.role_hours_per_week(m.role), m.stages,
+        people.append(PersonCapacity(m.name, m.role, m.capacity * m.speed * sc.role_hours_per_week(m.role), m.stages,
                                      tuple(eligible), util, role_stages=tuple(sorted(can_do[m.role]))))
     main_flow = {}
     for st in sc.stages:
