@@ -13,10 +13,12 @@ optimum is reachable exactly (shares are continuous: no integrality, the bound i
 responsibility plans of `optimize.assign`. Second, at that level, the shares stay as close to today's
 as possible (fewest deals rerouted). Every such plan is simulated and gated like any other.
 
-Roles are left as they are where this model would not describe the simulation: owners chosen by
-territory (`assign: by_segment`), people of the role who do not all hold the role's first stage (a
-lead's owner would be chosen among a subset), dated changes or attrition in the role (people joining
-later have no share decided), and work items whose holders span two owner roles (treated as shared queues).
+Roles are left as they are where this model would not describe the simulation (which roles qualify:
+`optimize.workload.owner_shares_today`): owners chosen by territory (`assign: by_segment`), dated
+changes or attrition (people joining later have no share decided), open deals owned at the start
+(shares route new deals only), plans that take effect on a date, and people of the role who do not
+all hold the role's first stage (a lead's owner would be chosen among a subset). Work whose holders
+span two owner roles is treated as a shared queue.
 """
 
 from __future__ import annotations
@@ -100,9 +102,10 @@ def _linear_loads(wl: Workload, responsibilities: Mapping[str, tuple[str, ...]],
 def predict_routed(wl: Workload, responsibilities: Mapping[str, tuple[str, ...]], shares: Shares) -> dict[str, float]:
     """Each person's utilization with these responsibilities and owner shares (roles not in `shares`:
     shared queues, as `Workload.predict` has them)."""
+    loads = _linear_loads(wl, responsibilities, shares)
     out = {}
     for p in wl.people:
-        const, terms = _linear_loads(wl, responsibilities, shares)[p.name]
+        const, terms = loads[p.name]
         hours = const + sum(v * shares[r][o] for (r, o), v in terms.items())
         out[p.name] = hours * wl.focus(len(responsibilities.get(p.name, ()))) / p.hours_per_week
     return out
