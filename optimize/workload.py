@@ -88,9 +88,10 @@ class Workload:
         return item.stage in person.eligible and (item.role is None or item.role == person.role)
 
 
-def owner_shares_today(sc: Scenario) -> dict[str, dict[str, float]]:
+def owner_shares_today(sc: Scenario, run: RunResult | None = None) -> dict[str, dict[str, float]]:
     """Each owner role whose shares can be decided -> today's share of its new deals per person (in
-    turn and fewest-open-deals: equal; weighted: by `share`). Left out: roles whose owners come by
+    turn: equal; weighted: by `share`; fewest open deals: as simulated in `run`, else equal, since
+    the rule adapts to how fast each owner closes). Left out: roles whose owners come by
     territory, whose team changes during the run (dated changes, attrition), or whose people own open
     deals at the start (shares route new deals only; the pipeline's owned work would not follow them)."""
     if sc.changes:
@@ -104,6 +105,9 @@ def owner_shares_today(sc: Scenario) -> dict[str, dict[str, float]]:
             continue
         members = [m for m in team.people if m.role == name]
         weights = [m.share if role.assign == "weighted" else 1.0 for m in members]
+        if role.assign == "least_loaded" and run is not None:
+            counts = [(run.summary.staff[m.name].owner or {}).get("owned") for m in members]
+            weights = [float(c.mean or 0.0) if c is not None else 0.0 for c in counts]
         total = sum(weights)
         if members and total > 0:
             out[name] = {m.name: w / total for m, w in zip(members, weights, strict=True)}
@@ -147,4 +151,4 @@ def measure_workload(sc: Scenario, run: RunResult, allow_role_changes: bool = Fa
             main_flow[st.id] = max(nxt)[1]
     fp = sc.focus_penalty
     return Workload(tuple(items), tuple(people), tuple(s.id for s in sc.stages), main_flow,
-                    fp.free_stages if fp else 0, fp.per_extra_stage if fp else 0.0, owner_shares_today(sc))
+                    fp.free_stages if fp else 0, fp.per_extra_stage if fp else 0.0, owner_shares_today(sc, run))

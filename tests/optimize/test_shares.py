@@ -220,3 +220,17 @@ def test_optimize_recommends_owner_shares(write_yaml: Write, tmp_path: Path) -> 
         pytest.approx(100 * shares["Ana"]["after"], abs=0.01)
     assert rec["deltas"]["kpis"]["max_utilization"]["ci95"][1] < 0
     assert any(row.get("routing") for row in rec["frontier"])
+
+
+@pytest.mark.slow
+def test_fewest_open_deals_today_is_the_simulated_split(load_yaml) -> None:  # type: ignore[no-untyped-def]
+    """Under `assign: least_loaded` the half-time rep closes her deals more slowly, so she has more open
+    and gets fewer new ones: today's shares are what the simulation measured, not a third each."""
+    sc = load_yaml(OWNED.replace("rep: {routing: owner}", "rep: {routing: owner, assign: least_loaded}"))
+    run = simulate(sc, replications=4)
+    today = measure_workload(sc, run).owners["rep"]
+    owned = {n: run.summary.staff[n].owner["owned"].mean for n in ("Ana", "Ben", "Cy")}  # type: ignore[index]
+    total = sum(owned.values())  # type: ignore[arg-type]
+    assert today == pytest.approx({n: v / total for n, v in owned.items()})  # type: ignore[operator]
+    assert today["Ana"] < 0.3 < today["Ben"]
+    assert sum(today.values()) == pytest.approx(1)
