@@ -470,6 +470,8 @@ def check_plan(wl: Workload, st: Settings, plan: Plan) -> list[str]:
         out.append(f"the plan counts {plan.changes} changes, there are {changes}")
     if st.max_changes is not None and changes > st.max_changes:
         out.append(f"{changes} changes (max {st.max_changes})")
+    # a rerouted plan's utilization comes from its shares too: `optimize.shares.route` computes it from
+    # both (predict_routed), so only a plan of responsibilities alone is checked against them here
     predicted = wl.predict(plan.responsibilities) if not plan.routing else plan.utilization
     if any(abs(predicted[n] - u) > 1e-6 for n, u in plan.utilization.items()):
         out.append("the plan's utilization does not follow from its responsibilities")
