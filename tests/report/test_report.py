@@ -236,3 +236,18 @@ def test_a_staff_folder_has_a_report(write_yaml: Write, tmp_path: Path, capsys: 
     (out.parent / "report.html").unlink()
     assert main(["report", str(out.parent)]) == 0
     assert (out.parent / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_names_in_the_optimizer_sentences_keep_their_direction() -> None:
+    """A Hebrew name in an English sentence would take the number after it into its right-to-left run
+    ("20.0% נועה" for "נועה 20.0%"): each name is isolated in <bdi>, whole names only, never inside an
+    escape sequence."""
+    from salesmap.report.html import _e, _isolated
+
+    text = _e("Sam 40.0%, נועה 20.0%; rep-10 & amp <x>")
+    out = _isolated(text, ["נועה", "Sam", "rep-1", "amp", "x"])
+    assert "<bdi>נועה</bdi> 20.0%" in out
+    assert "<bdi>Sam</bdi> 40.0%" in out
+    assert "rep-10" in out
+    assert "<bdi>rep-1</bdi>" not in out
+    assert "&amp; <bdi>amp</bdi> &lt;<bdi>x</bdi>&gt;" in out  # entities untouched, the names beside them isolated
