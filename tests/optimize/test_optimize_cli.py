@@ -102,8 +102,11 @@ def test_the_report_shows_moves_trade_off_and_both_maps(one_rep: tuple[Path, dic
     assert 'data-chart="frontier"' in page
     assert '<table data-table="frontier">' in page
     assert '<table data-table="before-after">' in page
+    text = page.replace("<bdi>", "").replace("</bdi>", "")  # names are isolated for right-to-left scripts
     for m in rec["changes"]:
-        assert html.escape(m["text"]) in page
+        assert html.escape(m["text"]) in text
+        if m["person"] is not None:
+            assert f"<bdi>{html.escape(m['person'])}</bdi>" in page
     assert 'data-note="money"' in page
     assert 'data-note="handoffs"' in page
     assert '<table data-table="gates">' in page
