@@ -48,9 +48,8 @@ def apply_plan(sc: Scenario, data: dict[str, Any], plan: Plan, source: str,
         # a listed person keeps everything else about them (capacity, speed, win rate, ramp, territory)
         entry: dict[str, Any] = {**listed.get(m.name, {"name": m.name, "role": m.role}),
                                  "stages": list(plan.responsibilities[m.name])}
-        for role, shares in plan.routing.items():
-            if m.role == role:
-                entry["share"] = round(100 * shares.get(m.name, 0.0), 2)
+        if m.role in plan.routing:
+            entry["share"] = round(100 * plan.routing[m.role].get(m.name, 0.0), 2)
         people.append(entry)
     new["people"] = people
     for deal in new.get("pipeline") or ():  # an open deal at a stage its owner gives up is handed over

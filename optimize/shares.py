@@ -71,32 +71,24 @@ def _first_stage(wl: Workload, responsibilities: Mapping[str, tuple[str, ...]], 
 def _linear_loads(wl: Workload, responsibilities: Mapping[str, tuple[str, ...]],
                   roles: Shares) -> dict[str, tuple[float, dict[tuple[str, str], float]]]:
     """Each person's weekly hours as (constant, {(role, owner): coefficient of that owner's share})."""
-    loads: dict[str, tuple[float, dict[tuple[str, str], float]]] = {p.name: (0.0, {}) for p in wl.people}
-
-    def add(name: str, const: float, terms: Mapping[tuple[str, str], float]) -> None:
-        c, t = loads[name]
-        for key, v in terms.items():
-            t[key] = t.get(key, 0.0) + v
-        loads[name] = (c + const, t)
-
+    const = {p.name: 0.0 for p in wl.people}
+    terms: dict[str, dict[tuple[str, str], float]] = {p.name: {} for p in wl.people}
     for it in wl.items:
         holders = [p for p in wl.people if it.stage in responsibilities.get(p.name, ()) and wl.item_eligible(p, it)]
         if not holders:
             continue
         n = sum(p.count for p in holders)
+        for p in holders:
+            const[p.name] += it.hours_per_week / n
         routed = {p.role for p in holders if p.role in roles}
         if len(routed) != 1:  # no owner role here, or two (which one takes the lead is not modelled)
-            for p in holders:
-                add(p.name, it.hours_per_week / n, {})
             continue
         (role,) = routed
-        owners = [p.name for p in holders if p.role == role and p.name in roles[role]]
-        rest = {(role, o): -it.hours_per_week / n for o in owners}  # the leads whose owner is elsewhere
-        for p in holders:
-            add(p.name, it.hours_per_week / n, rest)
-        for o in owners:
-            add(o, 0.0, {(role, o): it.hours_per_week})
-    return loads
+        for o in (p.name for p in holders if p.role == role and p.name in roles[role]):
+            terms[o][role, o] = terms[o].get((role, o), 0.0) + it.hours_per_week
+            for p in holders:  # the leads whose owner is elsewhere are shared by every holder
+                terms[p.name][role, o] = terms[p.name].get((role, o), 0.0) - it.hours_per_week / n
+    return {n: (const[n], terms[n]) for n in const}
 
 
 def predict_routed(wl: Workload, responsibilities: Mapping[str, tuple[str, ...]], shares: Shares) -> dict[str, float]:
