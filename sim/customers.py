@@ -90,7 +90,7 @@ class CustomerBase:
         """A lead was won: it becomes a customer."""
         if self.spec is None:
             return
-        now = self.rep.env.now
+        now = self.rep.env._now
         if now >= self.rep.warmup:
             self.new += 1
         self.count.move(now, 1)
@@ -123,20 +123,20 @@ class CustomerBase:
             budget -= rate * gap
             yield gap
             gap = every
-            due = env.now
+            due = env._now
             target, first_touch = yield from rep.visit(lead, self.check_in)
             if target == LOST:
                 return self._churn(lead)
-            budget -= rate * (env.now - due)
+            budget -= rate * (env._now - due)
             if budget <= 0:
                 return self._churn(lead)
             late = first_touch - due > self.late_after
-            if env.now >= rep.warmup:
+            if env._now >= rep.warmup:
                 self.checkins += 1
                 self.late_checkins += late
 
     def _churn(self, lead: Lead) -> None:
-        now = self.rep.env.now
+        now = self.rep.env._now
         self.count.move(now, -1)
         if now >= self.rep.warmup:
             self.churned += 1

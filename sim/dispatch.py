@@ -43,7 +43,7 @@ class PersonState:
         """Working hours of work done per working hour (capacity × speed)."""
         self.win_rate = win_rate
         self.own: list[OwnRequest] = []
-        """Leads they own waiting for them: (-priority, since, counter, event, lead), a heap."""
+        """Leads they own waiting for them (`OwnRequest`), a heap."""
         self.open_deals = self.owned = self.won = self.lost = self.cycle_n = 0
         self.revenue = self.cycle_sum = 0.0
         """As an owner: open deals now; deals owned, won, lost, revenue and cycle time in the measured period."""
@@ -66,11 +66,11 @@ class PersonState:
         """Who takes over their owned deals after they leave (None: the role's routing)."""
 
 
-Request = tuple[float, int, Any, Any]
-"""(time the lead started waiting, tie-break counter, event to succeed, lead)."""
-OwnRequest = tuple[int, float, int, Any, Any, "Pool"]
-"""(-stage priority, time the lead started waiting, tie-break counter, event to succeed, lead, the pool it
-waits in)."""
+Request = tuple[float, int, Any]
+"""(time the lead started waiting, tie-break counter, lead): the person who takes it wakes it with
+`lead.driver.succeed(person)`."""
+OwnRequest = tuple[int, float, int, Any, "Pool"]
+"""(-stage priority, time the lead started waiting, tie-break counter, lead, the pool it waits in)."""
 
 
 class Pool:
@@ -129,12 +129,13 @@ class Dispatcher:
         self.take(w, now)
         return w
 
-    def enqueue(self, pool: Pool, since: float, event: Any, lead: Any) -> None:
-        heapq.heappush(pool.queue, (since, next(self._seq), event, lead))
+    def enqueue(self, pool: Pool, since: float, lead: Any) -> None:
+        """The lead waits in the pool's queue (first come, first served); it then yields itself to park."""
+        heapq.heappush(pool.queue, (since, next(self._seq), lead))
 
-    def enqueue_own(self, owner: PersonState, priority: int, since: float, event: Any, lead: Any, pool: Pool) -> None:
+    def enqueue_own(self, owner: PersonState, priority: int, since: float, lead: Any, pool: Pool) -> None:
         """An owned lead waits for its owner."""
-        heapq.heappush(owner.own, (-priority, since, next(self._seq), event, lead, pool))
+        heapq.heappush(owner.own, (-priority, since, next(self._seq), lead, pool))
 
     def take(self, w: PersonState, now: float) -> None:
         w.free = False
@@ -156,11 +157,10 @@ class Dispatcher:
         own = w.own
         if own and (best is None or -own[0][0] > best.priority or
                     (-own[0][0] == best.priority and own[0][1:3] < best.queue[0][:2])):
-            heapq.heappop(own)[3].succeed(w)
+            heapq.heappop(own)[3].driver.succeed(w)
             return
         if best is not None:
-            _, _, event, _ = heapq.heappop(best.queue)
-            event.succeed(w)  # stays busy: no books to keep
+            heapq.heappop(best.queue)[2].driver.succeed(w)  # stays busy: no books to keep
             return
         self._book(w, now)
         for p in w.pools:

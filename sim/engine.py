@@ -247,7 +247,7 @@ class Replication:
         while True:
             yield gap() / (rate * top)
             if weekly is not None and thin is not None:
-                day = int(env.now // 24) % 7
+                day = int(env._now // 24) % 7
                 if thin() * top > weekly[(self.calendar.start_date.weekday() + day) % 7]:
                     continue
             if changing and now_u() * rate >= tr.rate[src_index]:  # type: ignore[union-attr]
@@ -276,10 +276,10 @@ class Replication:
             rate = (tr.rate[src_index] if tr is not None else src.rate) * season.week(week)  # changes: from next week
             peak = rate * top
             while peak > 0:
-                t = env.now + gap() / peak
+                t = env._now + gap() / peak
                 if t >= end:
                     break
-                yield t - env.now
+                yield t - env._now
                 f = season.factor(t) * (weekly[(first_day + int(t // 24)) % 7] if weekly else 1.0)
                 if thin() * top > f:
                     continue
@@ -287,7 +287,7 @@ class Replication:
                 if moves_wins:
                     lead.season = season
                 k += 1
-            yield end - env.now
+            yield end - env._now
             week += 1
 
     @staticmethod
@@ -306,7 +306,7 @@ class Replication:
             self._new_lead(entry, value() if value else 0.0, base | k, src_index)
 
     def _new_lead(self, entry: StageRun, value: float, key: int, source: int) -> Lead:
-        now = self.env.now
+        now = self.env._now
         self._next_case += 1
         lead = Lead(self._next_case, now, value, key)
         lead.source = source
@@ -335,7 +335,7 @@ class Replication:
             target, _ = yield from self.visit(lead, target, age)
         while isinstance(target, StageRun):
             target, _ = yield from self.visit(lead, target)
-        now = self.env.now
+        now = self.env._now
         if self.stalls and target == STALLED:
             if self.log is not None:
                 self.log((self.replication, lead.case, STALLED, "", "complete", now, "", ""))
@@ -380,7 +380,7 @@ class Replication:
         Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1).
         """
         env, dispatch, log = self.env, self.dispatch, self.log
-        now = env.now
+        now = env._now
         entered = now - age
         tally = st.tally
         measured_entry = entered >= self.warmup
@@ -414,7 +414,7 @@ class Replication:
                     if worker is None:
                         dropped = True
                         break
-                    now = env.now
+                    now = env._now
             cal = worker.calendar
             start = now if cal.always else cal.next_open(now)
             if first < 0:
@@ -432,13 +432,13 @@ class Replication:
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
             yield end - now
-            now = env.now
+            now = env._now
             if log is not None:
                 log((self.replication, lead.case, act.name, st.id, "complete", end, worker.name, worker.role))
             if worker not in lead.workers:
                 lead.workers[worker] = None
         if worker is not None:
-            dispatch.release(worker, env.now)
+            dispatch.release(worker, env._now)
         cooled = False
         if dropped:
             target: Any = LOST
@@ -452,9 +452,9 @@ class Replication:
             if self.adjusts:  # people's win rates, quarter-end pushes or segments in this scenario
                 m = worker.win_rate if worker is not None else 1.0
                 if worker is not None and worker.ramp is not None and worker.ramp.win_rate:
-                    m *= worker.ramp.factor(env.now - worker.joined)
+                    m *= worker.ramp.factor(env._now - worker.joined)
                 if lead.season is not None:
-                    m *= lead.season.wins(env.now)
+                    m *= lead.season.wins(env._now)
                 if lead.segment is not None:
                     m *= lead.segment.win.get(st.id, 1.0)
                 target, cooled = st.choose(first - entered, key, n, m)
@@ -475,7 +475,7 @@ class Replication:
 
     def _stall(self, lead: Lead, st: StageRun, entered: float, effort: float) -> None:
         """A deal that stalls for good: it stays in the stage and the pipeline, with no further work."""
-        now = self.env.now
+        now = self.env._now
         if st.active is not None:
             del st.active[lead]
             st.stalled_since.append(entered)
@@ -490,7 +490,7 @@ class Replication:
     def _leave(self, lead: Lead, st: StageRun, entered: float, effort: float, target: Any,
                cooled: bool, dropped: bool, outcome: str | None = None) -> None:
         """`outcome` names the flow when it is not the target (a stalled deal revived into a stage)."""
-        now = self.env.now
+        now = self.env._now
         tally = st.tally
         tally.move(now, -1)
         if st.active is not None:
@@ -512,11 +512,11 @@ class Replication:
             tally.advanced += 1
 
     def _acquire(self, lead: Lead, pool: Pool, st: StageRun,
-                 taken: PersonState | None = None) -> Generator[simpy.Event | float, Any, PersonState | None]:
+                 taken: PersonState | None = None) -> Generator[simpy.Event | float | Lead, Any, PersonState | None]:
         """Wait for a person of `pool` (the lead's owner, if it has one there); None if the lead was
         dropped in a handoff. `taken`: the free person already picked for it (a handoff to decide)."""
         env, dispatch = self.env, self.dispatch
-        since = env.now
+        since = env._now
         owner = self.owners.owner(lead, pool, since, self.warmup) if pool.owner_roles else None
         w: PersonState
         if taken is not None:
@@ -524,22 +524,20 @@ class Replication:
         elif owner is None:
             picked = dispatch.pick_free(pool, lead.workers, since)
             if picked is None:
-                ev = env.event()
-                dispatch.enqueue(pool, since, ev, lead)
-                w = yield ev
+                dispatch.enqueue(pool, since, lead)
+                w = yield lead  # parked until someone takes it
             else:
                 w = picked
         elif owner.free:
             dispatch.take(owner, since)
             w = owner
         else:
-            ev = env.event()
-            dispatch.enqueue_own(owner, pool.priority, since, ev, lead, pool)
-            w = yield ev
+            dispatch.enqueue_own(owner, pool.priority, since, lead, pool)
+            w = yield lead
         if not lead.workers or w in lead.workers:
             return w
         # a handoff: work passes to someone who has not worked on this lead before
-        if env.now >= self.warmup:
+        if env._now >= self.warmup:
             st.tally.handoffs += 1
         ho = self.handoff
         if ho is None:
@@ -547,27 +545,25 @@ class Replication:
         h = lead.handoffs
         lead.handoffs += 1
         if ho.loss > 0 and self.handoff_u(lead.key, h) < ho.loss:
-            dispatch.release(w, env.now)
+            dispatch.release(w, env._now)
             return None
         if self.handoff_delay is None:
             return w
-        dispatch.release(w, env.now)
+        dispatch.release(w, env._now)
         yield self.handoff_delay(lead.key, h)
         if owner is not None:  # the owner may have left meanwhile: ask again
-            owner = self.owners.owner(lead, pool, env.now, self.warmup) if pool.owner_roles else None
+            owner = self.owners.owner(lead, pool, env._now, self.warmup) if pool.owner_roles else None
         if owner is not None:
             if owner.free:
-                dispatch.take(owner, env.now)
+                dispatch.take(owner, env._now)
                 return owner
-            ev = env.event()
-            dispatch.enqueue_own(owner, pool.priority, since, ev, lead, pool)  # keeps its place in the queue
-            w2: PersonState = yield ev
+            dispatch.enqueue_own(owner, pool.priority, since, lead, pool)  # keeps its place in the queue
+            w2: PersonState = yield lead
             return w2
-        w3 = dispatch.pick_free(pool, lead.workers, env.now)
+        w3 = dispatch.pick_free(pool, lead.workers, env._now)
         if w3 is None:
-            ev = env.event()
-            dispatch.enqueue(pool, since, ev, lead)  # keeps its place in the queue
-            w3 = yield ev
+            dispatch.enqueue(pool, since, lead)  # keeps its place in the queue
+            w3 = yield lead
         return w3
 
     # -- bookkeeping ----------------------------------------------------------------------------
@@ -575,7 +571,7 @@ class Replication:
         marks = sorted({t for t in (self.warmup, *(168.0 * k for k in range(1, math.ceil(self.horizon / 168))))
                         if 0 < t < self.horizon})
         for t in marks:
-            yield t - self.env.now
+            yield t - self.env._now
             self._close_period(t)
 
     def _close_period(self, now: float) -> None:

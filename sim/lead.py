@@ -25,15 +25,16 @@ is negative: it entered before the start)."""
 EventRow = tuple[int, str, str, str, str, float, str, str]
 """(replication, case_id, activity, stage, lifecycle, time in hours, resource, role)."""
 
-Process = Generator[simpy.Event | float, Any, Any]
-"""A lead's or a source's life, driven by `sim.driver.start`: it yields SimPy events, or hours to wait."""
+Process = Generator["simpy.Event | float | Lead", Any, Any]
+"""A lead's or a source's life, driven by `sim.driver.start`: it yields SimPy events, hours to wait, or
+the lead itself once put in a queue (parked until someone takes it: `Lead.driver`)."""
 
 
 class Lead:
     """A prospect moving through the map (and, once won, a customer)."""
 
-    __slots__ = ("_case", "arrival", "handoffs", "key", "open", "owners", "season", "segment", "since", "source",
-                 "value", "visits", "workers")
+    __slots__ = ("_case", "arrival", "driver", "handoffs", "key", "open", "owners", "season", "segment", "since",
+                 "source", "value", "visits", "workers")
 
     def __init__(self, case: str | int, arrival: float, value: float, key: int = 0) -> None:
         self._case = case
@@ -59,6 +60,9 @@ class Lead:
         self.since = NOT_YET
         """When it first entered the stage the cycle time is counted from (kpis.cycle_time_from)."""
         self.workers: dict[PersonState, None] = {}
+        self.driver: Any = None
+        """What drives its life (`sim.driver`), set when it waits in a queue: `driver.succeed(person)`
+        hands it the person who takes it."""
         """Everyone who has worked on this lead, oldest first (a dict: membership at once, in a team of any size)."""
 
     @property

@@ -123,9 +123,9 @@ class Transitions:
         for p in [p for p in w.pools if p not in want]:
             p.remove(w)
             p.route(self.rep.routing)
-            own = [r for r in w.own if r[5] is p]
+            own = [r for r in w.own if r[4] is p]
             if own:
-                w.own = [r for r in w.own if r[5] is not p]
+                w.own = [r for r in w.own if r[4] is not p]
                 self._hand_over(w, own)
         for p in want:
             if p not in w.pools:
@@ -156,16 +156,16 @@ class Transitions:
         """Leads waiting for `leaver` as owner go to their new owner's queue (or straight to work), keeping
         their place (the time they started waiting)."""
         dispatch, owners, now = self.rep.dispatch, self.rep.owners, self.rep.env.now
-        for neg_priority, since, _, event, lead, pool in sorted(requests):
+        for neg_priority, since, _, lead, pool in sorted(requests):
             o = owners.hand_over(lead, leaver.role, pool, leaver)
             if o is None:
-                dispatch.enqueue(pool, since, event, lead)
+                dispatch.enqueue(pool, since, lead)
             elif o.free:
                 dispatch.take(o, now)
-                event.succeed(o)
+                lead.driver.succeed(o)
             else:
-                dispatch.enqueue_own(o, -neg_priority, since, event, lead, pool)
-        for p in {id(r[5]): r[5] for r in requests}.values():  # someone free in a pool that now has work
+                dispatch.enqueue_own(o, -neg_priority, since, lead, pool)
+        for p in {id(r[4]): r[4] for r in requests}.values():  # someone free in a pool that now has work
             while p.queue and p.free:
                 w = next(iter(p.free))
                 dispatch.take(w, now)

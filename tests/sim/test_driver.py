@@ -113,3 +113,50 @@ def test_a_replication_makes_no_garbage_cycles(name: str) -> None:
         gc.garbage.clear()
     assert rep._next_case > 1000
     assert found < 50, found
+
+
+def _desks(park: bool) -> list[tuple[float, str]]:
+    """Customers queue first come, first served for two desks handed over by whoever finishes: woken
+    through a SimPy event each, or parked (the lead yields itself) and woken through its driver."""
+    from sim.lead import Lead
+
+    env = simpy.Environment()
+    rng = random.Random(11)
+    free = ["desk 1", "desk 2"]
+    queue: list[tuple[Lead, Any]] = []
+    trace: list[tuple[float, str]] = []
+
+    def customer(k: int) -> Any:
+        lead = Lead(k, env.now, 0.0)
+        if free:
+            desk = free.pop()
+        else:
+            ev = None if park else env.event()
+            queue.append((lead, ev))
+            desk = yield (lead if park else ev)
+        trace.append((env.now, f"{k} at {desk}"))
+        yield round(rng.expovariate(1.0), 1)  # ties decided by the sequence number
+        if queue:
+            nxt, ev = queue.pop(0)
+            if park:
+                nxt.driver.succeed(desk)
+            else:
+                ev.succeed(desk)
+        else:
+            free.append(desk)
+
+    def source() -> Any:
+        for k in range(300):
+            yield round(rng.expovariate(1.8), 1)
+            start(env, customer(k))
+
+    start(env, source())
+    run(env, 200.0)
+    return trace
+
+
+def test_a_parked_lead_wakes_when_a_simpy_event_would() -> None:
+    """`driver.succeed` puts the driver on the queue as `event.succeed` puts the event: the same order."""
+    events = _desks(park=False)
+    assert len(events) > 250
+    assert _desks(park=True) == events
