@@ -219,7 +219,7 @@ class Replication:
             self.in_pipeline.move(0.0, 1)
             if self.log is not None:
                 self.log((self.replication, lead.case, "deal open", d.stage, "complete", -age, "", ""))
-            start(self.env, self._pipeline(lead, self.by_id[d.stage], age))
+            start(self.env, self.visit(lead, self.by_id[d.stage], age, True))
 
     def _arrivals(self, src: Any) -> Process:
         if src.seasonal:
@@ -329,15 +329,123 @@ class Replication:
         tally.count += 1
         if self.log is not None:
             self.log((self.replication, lead.case, "lead arrived", entry.id, "complete", now, "", ""))
-        start(self.env, self._pipeline(lead, entry))
+        start(self.env, self.visit(lead, entry, 0.0, True))
         return lead
 
-    def _pipeline(self, lead: Lead, stage: StageRun, age: float = 0.0) -> Process:
-        target: Any = stage
-        if age > 0.0:
-            target, _ = yield from self.visit(lead, target, age)
-        while isinstance(target, StageRun):
-            target, _ = yield from self.visit(lead, target)
+    def visit(self, lead: Lead, st: StageRun, age: float = 0.0, through: bool = False) -> Process:
+        """One stay of a lead in a stage (an open deal's stay goes on after `age` hours already spent).
+
+        Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1). With
+        `through`, the lead goes on from stage to stage until its journey ends (`_close`): a lead's whole
+        life in the pipeline is one generator, one frame to resume per event and to keep in memory.
+        """
+        env, dispatch, log = self.env, self.dispatch, self.log
+        while True:
+            now = env._now
+            entered = now - age
+            tally = st.tally
+            measured_entry = entered >= self.warmup
+            tally.area += tally.count * (now - tally.last)  # tally.move(now, 1), inlined on the hot path
+            tally.last = now
+            tally.count += 1
+            if measured_entry:
+                tally.entered += 1
+            if log is not None and age == 0.0:
+                log((self.replication, lead.case, STAGE_ENTERED, st.id, "complete", entered, "", ""))
+            if st.active is not None:
+                st.active[lead] = entered
+            if st.starts_cycle and lead.since == NOT_YET:
+                lead.since = entered
+            worker: PersonState | None = None
+            first = -1.0
+            effort_total = 0.0
+            dropped = False
+            key, n = lead.key, lead.visits.get(st.id, 0)
+            lead.visits[st.id] = n + 1
+            resume = age > 0.0 and st.customer_side  # an open deal past the staff work, waiting on the customer
+            segment = lead.segment
+            for act in st.acts if not resume else ():
+                if worker is None or worker not in act.pool.people_set:
+                    if worker is not None:
+                        dispatch.release(worker, now)
+                    pool = act.pool
+                    w = None if pool.owner_roles else dispatch.pick_free(pool, lead.workers, now)
+                    if w is not None and (not lead.workers or w in lead.workers):
+                        worker = w  # free at once, and no handoff: nothing to wait for
+                    else:
+                        worker = yield from self._acquire(lead, pool, st, w)
+                        if worker is None:
+                            dropped = True
+                            break
+                        now = env._now
+                cal = worker.calendar
+                start = now if cal.always else cal.next_open(now)
+                if first < 0:
+                    first = start
+                    if start >= self.warmup:
+                        tally.wait_sum += start - entered
+                        tally.wait_n += 1
+                effort = act.work(key, n) * worker.focus
+                if segment is not None:
+                    effort *= segment.work.get(st.id, 1.0)
+                effort_total += effort / worker.speed
+                ramp = worker.ramp
+                rate = worker.rate if ramp is None else worker.rate * ramp.factor(now - worker.joined)
+                end = now + effort / rate if cal.always else cal.advance(now, effort / rate)
+                if log is not None:
+                    log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
+                yield end - now
+                now = env._now
+                if log is not None:
+                    log((self.replication, lead.case, act.name, st.id, "complete", end, worker.name, worker.role))
+                if worker not in lead.workers:
+                    lead.workers[worker] = None
+            if worker is not None:
+                dispatch.release(worker, env._now)
+            cooled = False
+            if dropped:
+                target: Any = LOST
+            elif resume:
+                target, remaining = st.resume(age, key, self.streams)
+                if remaining > 0:
+                    yield remaining
+            else:
+                if st.wait is not None:
+                    yield st.wait(key, n)
+                if self.adjusts:  # people's win rates, quarter-end pushes or segments in this scenario
+                    m = worker.win_rate if worker is not None else 1.0
+                    if worker is not None and worker.ramp is not None and worker.ramp.win_rate:
+                        m *= worker.ramp.factor(env._now - worker.joined)
+                    if lead.season is not None:
+                        m *= lead.season.wins(env._now)
+                    if lead.segment is not None:
+                        m *= lead.segment.win.get(st.id, 1.0)
+                    target, cooled = st.choose(first - entered, key, n, m)
+                else:
+                    target, cooled = st.choose(first - entered, key, n)
+                if st.after:
+                    after = st.after.get(target.id if isinstance(target, StageRun) else target)
+                    if after is not None:
+                        yield after(key, n)
+            if st.stalls and target == STALLED:
+                if st.revive_to is None:
+                    self._stall(lead, st, entered, effort_total)
+                    if through:
+                        self._close(lead, target)
+                    return target, first
+                self._leave(lead, st, entered, effort_total, st.revive_to, False, False, STALLED)
+                target = st.revive_to
+            else:
+                self._leave(lead, st, entered, effort_total, target, cooled, dropped)
+            if not through:
+                return target, first
+            if not isinstance(target, StageRun):
+                self._close(lead, target)
+                return target, first
+            st, age = target, 0.0
+
+    def _close(self, lead: Lead, target: Any) -> None:
+        """The lead's journey ends: won, lost, or stalled for good (it stays in the pipeline)."""
         now = self.env._now
         if self.stalls and target == STALLED:
             if self.log is not None:
@@ -379,107 +487,6 @@ class Replication:
                 self.customers.welcome(lead)
         if self.log is not None:
             self.log((self.replication, lead.case, str(target), "", "complete", now, "", ""))
-
-    def visit(self, lead: Lead, st: StageRun, age: float = 0.0) -> Process:
-        """One stay of a lead in a stage (an open deal's stay goes on after `age` hours already spent).
-
-        Returns (where it goes next: a StageRun, 'won' or 'lost'; time of the first touch or -1).
-        """
-        env, dispatch, log = self.env, self.dispatch, self.log
-        now = env._now
-        entered = now - age
-        tally = st.tally
-        measured_entry = entered >= self.warmup
-        tally.area += tally.count * (now - tally.last)  # tally.move(now, 1), inlined on the hot path
-        tally.last = now
-        tally.count += 1
-        if measured_entry:
-            tally.entered += 1
-        if log is not None and age == 0.0:
-            log((self.replication, lead.case, STAGE_ENTERED, st.id, "complete", entered, "", ""))
-        if st.active is not None:
-            st.active[lead] = entered
-        if st.starts_cycle and lead.since == NOT_YET:
-            lead.since = entered
-        worker: PersonState | None = None
-        first = -1.0
-        effort_total = 0.0
-        dropped = False
-        key, n = lead.key, lead.visits.get(st.id, 0)
-        lead.visits[st.id] = n + 1
-        resume = age > 0.0 and st.customer_side  # an open deal past the staff work, waiting on the customer
-        segment = lead.segment
-        for act in st.acts if not resume else ():
-            if worker is None or worker not in act.pool.people_set:
-                if worker is not None:
-                    dispatch.release(worker, now)
-                pool = act.pool
-                w = None if pool.owner_roles else dispatch.pick_free(pool, lead.workers, now)
-                if w is not None and (not lead.workers or w in lead.workers):
-                    worker = w  # free at once, and no handoff: nothing to wait for
-                else:
-                    worker = yield from self._acquire(lead, pool, st, w)
-                    if worker is None:
-                        dropped = True
-                        break
-                    now = env._now
-            cal = worker.calendar
-            start = now if cal.always else cal.next_open(now)
-            if first < 0:
-                first = start
-                if start >= self.warmup:
-                    tally.wait_sum += start - entered
-                    tally.wait_n += 1
-            effort = act.work(key, n) * worker.focus
-            if segment is not None:
-                effort *= segment.work.get(st.id, 1.0)
-            effort_total += effort / worker.speed
-            ramp = worker.ramp
-            rate = worker.rate if ramp is None else worker.rate * ramp.factor(now - worker.joined)
-            end = now + effort / rate if cal.always else cal.advance(now, effort / rate)
-            if log is not None:
-                log((self.replication, lead.case, act.name, st.id, "start", start, worker.name, worker.role))
-            yield end - now
-            now = env._now
-            if log is not None:
-                log((self.replication, lead.case, act.name, st.id, "complete", end, worker.name, worker.role))
-            if worker not in lead.workers:
-                lead.workers[worker] = None
-        if worker is not None:
-            dispatch.release(worker, env._now)
-        cooled = False
-        if dropped:
-            target: Any = LOST
-        elif resume:
-            target, remaining = st.resume(age, key, self.streams)
-            if remaining > 0:
-                yield remaining
-        else:
-            if st.wait is not None:
-                yield st.wait(key, n)
-            if self.adjusts:  # people's win rates, quarter-end pushes or segments in this scenario
-                m = worker.win_rate if worker is not None else 1.0
-                if worker is not None and worker.ramp is not None and worker.ramp.win_rate:
-                    m *= worker.ramp.factor(env._now - worker.joined)
-                if lead.season is not None:
-                    m *= lead.season.wins(env._now)
-                if lead.segment is not None:
-                    m *= lead.segment.win.get(st.id, 1.0)
-                target, cooled = st.choose(first - entered, key, n, m)
-            else:
-                target, cooled = st.choose(first - entered, key, n)
-            if st.after:
-                after = st.after.get(target.id if isinstance(target, StageRun) else target)
-                if after is not None:
-                    yield after(key, n)
-        if st.stalls and target == STALLED:
-            if st.revive_to is None:
-                self._stall(lead, st, entered, effort_total)
-                return target, first
-            self._leave(lead, st, entered, effort_total, st.revive_to, False, False, STALLED)
-            return st.revive_to, first
-        self._leave(lead, st, entered, effort_total, target, cooled, dropped)
-        return target, first
 
     def _stall(self, lead: Lead, st: StageRun, entered: float, effort: float) -> None:
         """A deal that stalls for good: it stays in the stage and the pipeline, with no further work."""
