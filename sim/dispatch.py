@@ -22,15 +22,15 @@ from typing import Any
 
 from sim.calendar import WorkCalendar
 
-__all__ = ["Dispatcher", "OwnRequest", "PersonState", "Pool", "Request"]
+__all__ = ["Dispatcher", "OwnRequest", "PersonState", "Pool", "Request", "share_free"]
 
 
 class PersonState:
     """One person at run time, as a server: free or busy, with the pools they serve."""
 
     __slots__ = ("busy_hours", "busy_since", "calendar", "capacity", "cycle_n", "cycle_sum", "focus", "free",
-                 "index", "joined", "left", "lost", "name", "open_deals", "own", "owned", "pools", "present", "ramp",
-                 "rate", "revenue", "role", "speed", "successor", "win_rate", "won")
+                 "frees", "index", "joined", "left", "lost", "name", "open_deals", "own", "owned", "pools", "present",
+                 "ramp", "rate", "revenue", "role", "speed", "successor", "win_rate", "won")
 
     def __init__(self, index: int, name: str, role: str, capacity: float, focus: float,
                  calendar: WorkCalendar, speed: float = 1.0, win_rate: float = 1.0) -> None:
@@ -56,6 +56,8 @@ class PersonState:
         self.busy_hours = 0.0
         """Busy working hours since the last tally (see Team.tally)."""
         self.pools: list[Pool] = []
+        self.frees: list[dict[PersonState, None]] = []
+        """The free lists of their pools, each once (pools with the same people share one: `share_free`)."""
         self.present = True
         """On the team now (False before joining and after leaving)."""
         self.joined = 0.0
@@ -84,7 +86,8 @@ class Pool:
         self.people = people
         self.people_set = frozenset(people)
         self.free: dict[PersonState, None] = dict.fromkeys(people)
-        """Free people, longest idle first (dicts keep insertion order)."""
+        """Free people, longest idle first (dicts keep insertion order); one dict for all the pools with
+        the same people (`share_free`)."""
         self.queue: list[Request] = []
         self.owner_roles: tuple[str, ...] = ()
         """Roles of its people that route by owner: a lead owned by one of them waits for its owner."""
@@ -97,16 +100,36 @@ class Pool:
 
     def add(self, w: PersonState) -> None:
         """A person becomes responsible for this activity (they are not free yet: see Dispatcher.release)."""
+        self.free = dict(self.free)  # its own free list from now on: its people differ from the others'
         self.people.append(w)
         self.people_set = frozenset(self.people)
         w.pools.append(self)
+        _refresh_frees([*self.people, w])
 
     def remove(self, w: PersonState) -> None:
         """A person stops being responsible for this activity (work in hand is finished)."""
+        self.free = dict(self.free)
         self.people.remove(w)
         self.people_set = frozenset(self.people)
         self.free.pop(w, None)
         w.pools.remove(self)
+        _refresh_frees([*self.people, w])
+
+
+def share_free(pools: list[Pool]) -> None:
+    """Pools with the same people, in the same order, share one free list: whoever starts or finishes
+    work is then taken off or put on one list per group of pools, not one per pool (a role's people
+    usually do several stages). The lists would be equal anyway: a person enters and leaves all their
+    pools' lists at the same moments."""
+    shared: dict[tuple[int, ...], dict[PersonState, None]] = {}
+    for p in pools:
+        p.free = shared.setdefault(tuple(id(w) for w in p.people), p.free)
+    _refresh_frees([w for p in pools for w in p.people])
+
+
+def _refresh_frees(people: list[PersonState]) -> None:
+    for w in people:
+        w.frees = list({id(p.free): p.free for p in w.pools}.values())
 
 
 class Dispatcher:
@@ -140,8 +163,8 @@ class Dispatcher:
     def take(self, w: PersonState, now: float) -> None:
         w.free = False
         w.busy_since = now
-        for p in w.pools:
-            del p.free[w]
+        for free in w.frees:
+            del free[w]
 
     def release(self, w: PersonState, now: float) -> None:
         """The person finished: hand them the next waiting lead, or mark them free."""
@@ -163,8 +186,8 @@ class Dispatcher:
             heapq.heappop(best.queue)[2].driver.succeed(w)  # stays busy: no books to keep
             return
         self._book(w, now)
-        for p in w.pools:
-            p.free[w] = None
+        for free in w.frees:
+            free[w] = None
 
     def _busy_to(self, w: PersonState, now: float) -> float:
         """Working hours a busy person has been busy since they started or the last tally."""

@@ -19,7 +19,7 @@ import simpy
 
 from sim.calendar import calendar_for
 from sim.customers import CustomerBase
-from sim.dispatch import Dispatcher, PersonState, Pool
+from sim.dispatch import Dispatcher, PersonState, Pool, share_free
 from sim.driver import run, start
 from sim.lead import LOST, NOT_YET, STAGE_ENTERED, STALLED, WON, EventRow, Lead, Process
 from sim.metrics import Histogram, StageTally, Timeline
@@ -131,6 +131,7 @@ class Replication:
             self.by_id[self.cycle_from].starts_cycle = True
         for w in self.workers:
             w.pools.sort(key=lambda p: -p.priority)
+        share_free([pool for pool, _, _ in self.pool_specs])
 
     def _ramps(self) -> list[Any]:
         sc = self.scenario

@@ -136,8 +136,8 @@ class Transitions:
         w.focus = 1.0 + (fp.per_extra_stage * max(0, len(stages) - fp.free_stages) if fp else 0.0)
         if w.free and w.present:  # new queues may hold waiting work
             w.free = False
-            for p in w.pools:
-                p.free.pop(w, None)
+            for free in w.frees:
+                free.pop(w, None)
             self.rep.dispatch.join(w, self.rep.env.now)
 
     def leave(self, w: PersonState, now: float, successor: PersonState | None = None) -> None:
