@@ -61,8 +61,13 @@ def _cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def _child_cpu(code: str, *args: str, cwd: str | None = None) -> float:
     """CPU seconds (user + system) of a fresh Python process running `code`."""
+    return _command_cpu([sys.executable, "-c", code, *args], cwd)
+
+
+def _command_cpu(command: list[str], cwd: str | None = None) -> float:
+    """CPU seconds (user + system) of a command run to its end (its output discarded)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=cwd)
+    subprocess.run(command, check=True, cwd=cwd, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -300,13 +305,7 @@ def start_up(rounds: int) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, args in (("salesmap --help", ["--help"]),
                        ("salesmap validate scenarios/baseline.yaml", ["validate", str(SCENARIOS / "baseline.yaml")])):
-        times = []
-        for _ in range(rounds):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([sys.executable, "-m", "salesmap", *args], check=True, stdout=subprocess.DEVNULL)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            times.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-        out[name] = statistics.median(times)
+        out[name] = statistics.median(_command_cpu([sys.executable, "-m", "salesmap", *args]) for _ in range(rounds))
     return out
 
 
