@@ -104,7 +104,7 @@ class Pool:
         self.people.append(w)
         self.people_set = frozenset(self.people)
         w.pools.append(self)
-        _refresh_frees([*self.people, w])
+        _refresh_frees(self.people)
 
     def remove(self, w: PersonState) -> None:
         """A person stops being responsible for this activity (work in hand is finished)."""
